@@ -1,0 +1,99 @@
+import type { FastifySchemaValidationError } from 'fastify';
+import { RestreamError } from '../shared/errors.js';
+import type { ErrorDto } from './dto.js';
+
+/** An HTTP answer for a failure: status and body. */
+export interface HttpError {
+  /** HTTP status code. */
+  statusCode: number;
+  /** JSON body. */
+  body: ErrorDto;
+}
+
+/** The one place error codes become HTTP status. Codes not listed are server faults (500). */
+const statusOfCode: Readonly<Record<string, number>> = {
+  VALIDATION: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+};
+
+/** Human messages for the validation failures a person is likely to make, by `field:keyword`. */
+const hints: Readonly<Record<string, string>> = {
+  'url:pattern': 'url must start with rtmp:// or rtmps://',
+  'streamKey:pattern': 'streamKey must not contain spaces or line breaks',
+  'name:pattern': 'name must not be blank',
+};
+
+/** An error thrown by route code with a code the mapping knows (e.g. UNAUTHORIZED from the auth hook). */
+export class ApiError extends RestreamError {
+  /** The request field at fault, when one is. */
+  readonly field: string | undefined;
+
+  constructor(code: string, message: string, field?: string) {
+    super(code, message);
+    this.name = 'ApiError';
+    this.field = field;
+  }
+}
+
+/** The field an ajv error is about: the missing or unknown property, or the failing value's path. */
+function fieldOf(error: FastifySchemaValidationError): string | undefined {
+  const params = error.params;
+  if (typeof params['missingProperty'] === 'string') return params['missingProperty'];
+  if (typeof params['additionalProperty'] === 'string') return params['additionalProperty'];
+  const path = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  return path === '' ? undefined : path;
+}
+
+/** A 400 for a schema validation failure, naming the field. */
+export function validationError(errors: readonly FastifySchemaValidationError[], context: string): HttpError {
+  const first = errors[0];
+  const field = first && fieldOf(first);
+  let message = `invalid ${context}`;
+  if (first && field !== undefined) {
+    const { keyword } = first;
+    message =
+      hints[`${field}:${keyword}`] ??
+      (keyword === 'required'
+        ? `${field} is required`
+        : keyword === 'additionalProperties'
+          ? `unknown field ${field}`
+          : keyword === 'minLength' && (first.params as { limit?: unknown }).limit === 1
+            ? `${field} must not be empty`
+            : `${field} ${first.message ?? 'is invalid'}`);
+  } else if (first?.keyword === 'minProperties') {
+    message = `${context} must set at least one field`;
+  } else if (first?.keyword === 'type') {
+    message = `${context} ${first.message ?? 'has the wrong type'}`;
+  }
+  return {
+    statusCode: 400,
+    body: field === undefined ? { error: 'VALIDATION', message } : { error: 'VALIDATION', message, field },
+  };
+}
+
+/**
+ * Maps anything a route threw to an answer. RestreamErrors with a known code keep their message and
+ * field; Fastify's own 4xx errors (bad JSON, wrong content type, body too large) keep their status and
+ * message; everything else is a 500 that says nothing about the internals.
+ */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof RestreamError) {
+    const { code } = err as RestreamError;
+    const statusCode = statusOfCode[code];
+    if (statusCode !== undefined) {
+      const field = (err as { field?: unknown }).field;
+      const body: ErrorDto = { error: code, message: err.message };
+      if (typeof field === 'string') body.field = field;
+      return { statusCode, body };
+    }
+  } else if (err instanceof Error) {
+    const statusCode = (err as { statusCode?: unknown }).statusCode;
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+      return { statusCode, body: { error: 'BAD_REQUEST', message: err.message } };
+    }
+  }
+  return { statusCode: 500, body: { error: 'INTERNAL', message: 'internal error' } };
+}

@@ -1,0 +1,174 @@
+/**
+ * JSON schemas of the routes. Request schemas validate (Fastify's ajv); response schemas also serialise,
+ * and act as an allow-list: a field not named here (a whole stream key, say) cannot reach a response.
+ */
+
+const id = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const isoTime = { type: 'string' } as const;
+const nullableString = { type: ['string', 'null'] } as const;
+const nullableNumber = { type: ['number', 'null'] } as const;
+
+const platformFields = {
+  name: { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S' },
+  // The host is checked by the control plane, which parses the URL; the scheme is checked here.
+  url: { type: 'string', minLength: 1, maxLength: 2048, pattern: '^[rR][tT][mM][pP][sS]?://' },
+  streamKey: { type: 'string', minLength: 1, maxLength: 1024, pattern: '^\\S+$' },
+  enabled: { type: 'boolean' },
+  channelId: id,
+} as const;
+
+/** `:id` path parameter. */
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id },
+} as const;
+
+/** Body of `POST /api/platforms`. */
+export const createPlatformBody = {
+  type: 'object',
+  required: ['name', 'url', 'streamKey'],
+  additionalProperties: false,
+  properties: platformFields,
+} as const;
+
+/** Body of `PUT /api/platforms/:id`. */
+export const updatePlatformBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: platformFields,
+} as const;
+
+/** Query of `GET /api/platforms`. */
+export const platformsQuery = {
+  type: 'object',
+  properties: { channelId: id },
+} as const;
+
+/** One platform in a response. */
+export const platformResponse = {
+  type: 'object',
+  required: ['id', 'channelId', 'name', 'url', 'streamKeyMasked', 'enabled', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string' },
+    channelId: { type: 'string' },
+    name: { type: 'string' },
+    url: { type: 'string' },
+    streamKeyMasked: { type: 'string' },
+    enabled: { type: 'boolean' },
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  },
+} as const;
+
+/** One channel in `GET /api/channels`. */
+export const channelResponse = {
+  type: 'object',
+  required: ['id', 'name', 'ingestUrl', 'streamKey', 'platformCount'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    ingestUrl: { type: 'string' },
+    streamKey: { type: 'string' },
+    previewKey: { type: 'string' },
+    platformCount: { type: 'integer' },
+  },
+} as const;
+
+/** Answer of rotate-key. */
+export const rotatedKeyResponse = {
+  type: 'object',
+  required: ['id', 'streamKey'],
+  properties: { id: { type: 'string' }, streamKey: { type: 'string' } },
+} as const;
+
+const inputStatus = {
+  type: ['object', 'null'],
+  properties: {
+    codec: nullableString,
+    width: nullableNumber,
+    height: nullableNumber,
+    fps: nullableNumber,
+    bitrateKbps: { type: 'number' },
+    audioCodec: nullableString,
+    sampleRate: nullableNumber,
+    channels: nullableNumber,
+    since: isoTime,
+  },
+} as const;
+
+const outputStatus = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    state: { type: 'string' },
+    bitrateKbps: { type: 'number' },
+    bytes: { type: 'number' },
+    reconnects: { type: 'integer' },
+    droppedFrames: { type: 'integer' },
+    lastError: nullableString,
+    connectedSince: nullableString,
+  },
+} as const;
+
+/** Answer of `GET /api/status`. */
+export const statusResponse = {
+  type: 'object',
+  properties: {
+    channels: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          name: { type: 'string' },
+          onAir: { type: 'boolean' },
+          input: inputStatus,
+          outputs: { type: 'array', items: outputStatus },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Body of `POST /api/auth/login`. */
+export const loginBody = {
+  type: 'object',
+  required: ['password'],
+  additionalProperties: false,
+  properties: { password: { type: 'string', minLength: 1, maxLength: 1024 } },
+} as const;
+
+/** Body of `POST /api/tokens`. */
+export const createTokenBody = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: { name: { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S' } },
+} as const;
+
+/** One token in `GET /api/tokens`. */
+export const tokenResponse = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    prefix: { type: 'string' },
+    createdAt: isoTime,
+    lastUsedAt: nullableString,
+  },
+} as const;
+
+/** Answer of `POST /api/tokens`. */
+export const createdTokenResponse = {
+  type: 'object',
+  properties: { id: { type: 'string' }, name: { type: 'string' }, token: { type: 'string' } },
+} as const;
+
+/** `{ ok: true }`. */
+export const okResponse = {
+  type: 'object',
+  properties: { ok: { type: 'boolean' } },
+} as const;

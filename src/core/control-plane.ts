@@ -1,0 +1,322 @@
+import { RestreamError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import {
+  defaultChannel,
+  type ApiToken,
+  type Destination,
+  type NewDestination,
+  type Store,
+} from '../store/index.js';
+
+/** State of one destination's output. */
+export type OutputState = 'idle' | 'connecting' | 'live' | 'retrying' | 'failed' | 'disabled';
+
+/** What the engine knows about a channel's live input. */
+export interface InputStatus {
+  /** Video codec (`'h264'`, `'hevc'`, `'av1'`…), null until the sequence header arrives. */
+  codec: string | null;
+  /** Video width in pixels, null until known. */
+  width: number | null;
+  /** Video height in pixels, null until known. */
+  height: number | null;
+  /** Frames per second, null until known. */
+  fps: number | null;
+  /** Measured input bitrate. */
+  bitrateKbps: number;
+  /** Audio codec (`'aac'`…), null until known. */
+  audioCodec: string | null;
+  /** Audio sample rate in Hz, null until known. */
+  sampleRate: number | null;
+  /** Audio channel count, null until known. */
+  channels: number | null;
+  /** ISO-8601 time the current publish started. */
+  since: string;
+}
+
+/** What the engine knows about one destination's output. */
+export interface OutputStatus {
+  /** The destination's store id. */
+  id: string;
+  /** Connection state. */
+  state: OutputState;
+  /** Measured output bitrate. */
+  bitrateKbps: number;
+  /** Bytes sent during this broadcast. */
+  bytes: number;
+  /** Reconnects so far. */
+  reconnects: number;
+  /** Frames dropped because the destination fell behind. */
+  droppedFrames: number;
+  /** Why the last connection failed, if it did. */
+  lastError: string | null;
+  /** ISO-8601 time the current connection went live, or null. */
+  connectedSince: string | null;
+}
+
+/** A channel's live state as the engine reports it. */
+export interface ChannelLiveStatus {
+  /** True while the program is being sent (live input or fallback). */
+  onAir: boolean;
+  /** The live input, or null when nobody is publishing. */
+  input: InputStatus | null;
+  /** Outputs that exist; destinations without one are reported idle (or disabled). */
+  outputs: OutputStatus[];
+}
+
+/** What the running engine (ChannelManager) provides to the control plane. */
+export interface LiveView {
+  /** Live status of a channel's input and outputs (undefined when nothing is running for it). */
+  channelStatus(channelId: string): ChannelLiveStatus | undefined;
+  /** Called after a destination is created/updated/deleted/enabled/disabled so the engine applies it at once. */
+  destinationsChanged(channelId: string): void;
+  /** Called after a channel's ingest key changed. */
+  channelKeysChanged(channelId: string): void;
+}
+
+/** A channel as the API shows it. */
+export interface ChannelView {
+  id: string;
+  name: string;
+  ingestUrl: string;
+  streamKey: string;
+  previewKey?: string;
+  platformCount: number;
+}
+
+/** One destination's status as the API shows it. */
+export interface OutputStatusView extends OutputStatus {
+  name: string;
+}
+
+/** One channel's status as the API shows it. */
+export interface ChannelStatusView {
+  id: string;
+  name: string;
+  onAir: boolean;
+  input: InputStatus | null;
+  outputs: OutputStatusView[];
+}
+
+/** Options of the control plane. */
+export interface ControlPlaneOptions {
+  /** The configuration store. */
+  store: Store;
+  /** The running engine. */
+  live: LiveView;
+  /** Port of the RTMP listener, for the ingest URL shown to OBS users (a function when bound later). */
+  rtmpPort: number | (() => number);
+  /** Where failures of the engine's change handlers are reported. */
+  logger: Logger;
+  /** Lifetime of a login session (default 7 days). */
+  sessionTtlMs?: number;
+}
+
+/** Error codes of the control plane (the API maps them to HTTP status). */
+export type ControlPlaneErrorCode = 'VALIDATION';
+
+/** A rejected input, naming the field at fault. */
+export class ControlPlaneError extends RestreamError<ControlPlaneErrorCode> {
+  /** The input field at fault. */
+  readonly field: string;
+
+  constructor(code: ControlPlaneErrorCode, message: string, field: string) {
+    super(code, message);
+    this.name = 'ControlPlaneError';
+    this.field = field;
+  }
+}
+
+const defaultSessionTtlMs = 7 * 24 * 3600 * 1000;
+
+/** Platform URLs: rtmp:// or rtmps:// with a host, as the relay will parse them. */
+function checkUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ControlPlaneError('VALIDATION', 'url is not a valid URL', 'url');
+  }
+  if (parsed.protocol !== 'rtmp:' && parsed.protocol !== 'rtmps:') {
+    throw new ControlPlaneError('VALIDATION', 'url must start with rtmp:// or rtmps://', 'url');
+  }
+  if (parsed.hostname === '') throw new ControlPlaneError('VALIDATION', 'url must name a host', 'url');
+}
+
+/**
+ * The control plane: configuration changes go to the store, then to the engine at once; status joins
+ * the store's destinations with the engine's live outputs. It has the shape of the API's `ApiBackend`
+ * (src/api/backend.ts), which src/core may not import; the compiler checks the fit where the two meet
+ * (main.ts, and the API's integration test).
+ */
+export class ControlPlane {
+  readonly #store: Store;
+  readonly #live: LiveView;
+  readonly #rtmpPort: () => number;
+  readonly #logger: Logger;
+  readonly #sessionTtlMs: number;
+
+  constructor(options: ControlPlaneOptions) {
+    this.#store = options.store;
+    this.#live = options.live;
+    const { rtmpPort } = options;
+    this.#rtmpPort = typeof rtmpPort === 'number' ? () => rtmpPort : rtmpPort;
+    this.#logger = options.logger;
+    this.#sessionTtlMs = options.sessionTtlMs ?? defaultSessionTtlMs;
+  }
+
+  readonly platforms = {
+    list: (channelId?: string): Destination[] => {
+      if (channelId !== undefined) this.#store.channels.get(channelId);
+      return this.#store.destinations.list(channelId);
+    },
+    get: (id: string): Destination => this.#store.destinations.get(id),
+    create: (input: {
+      name: string;
+      url: string;
+      streamKey: string;
+      enabled?: boolean;
+      channelId?: string;
+    }): Destination => {
+      checkUrl(input.url);
+      const fields: NewDestination = {
+        channelId: input.channelId ?? defaultChannel.id,
+        name: input.name,
+        url: input.url,
+        streamKey: input.streamKey,
+      };
+      if (input.enabled !== undefined) fields.enabled = input.enabled;
+      const created = this.#store.destinations.create(fields);
+      this.#destinationsChanged(created.channelId);
+      return created;
+    },
+    update: (
+      id: string,
+      patch: { name?: string; url?: string; streamKey?: string; enabled?: boolean; channelId?: string },
+    ): Destination => {
+      if (patch.url !== undefined) checkUrl(patch.url);
+      const { before, after } = this.#store.destinations.update(id, patch);
+      this.#destinationsChanged(after.channelId);
+      // Moved to another channel: the old one must drop its output too.
+      if (before.channelId !== after.channelId) this.#destinationsChanged(before.channelId);
+      return after;
+    },
+    remove: (id: string): void => {
+      const removed = this.#store.destinations.remove(id);
+      this.#destinationsChanged(removed.channelId);
+    },
+  };
+
+  readonly channels = {
+    list: (ingestHost: string): ChannelView[] => {
+      const counts = this.#store.destinations.countByChannel();
+      const ingestUrl = `rtmp://${ingestHost}:${this.#rtmpPort()}/live`;
+      return this.#store.channels.list().map((channel) => {
+        const view: ChannelView = {
+          id: channel.id,
+          name: channel.name,
+          ingestUrl,
+          streamKey: channel.ingestKey,
+          platformCount: counts.get(channel.id) ?? 0,
+        };
+        if (channel.previewKey !== null) view.previewKey = channel.previewKey;
+        return view;
+      });
+    },
+    rotateKey: (id: string): string => {
+      const key = this.#store.channels.rotateIngestKey(id);
+      this.#notify('channelKeysChanged', id);
+      return key;
+    },
+  };
+
+  readonly auth = {
+    verifyPassword: (password: string): Promise<boolean> => this.#store.auth.verifyAdminPassword(password),
+    createSession: (): { id: string; maxAgeSeconds: number } => ({
+      id: this.#store.auth.createSession(this.#sessionTtlMs),
+      maxAgeSeconds: Math.floor(this.#sessionTtlMs / 1000),
+    }),
+    checkSession: (id: string): boolean => this.#store.auth.checkSession(id),
+    endSession: (id: string): void => {
+      this.#store.auth.endSession(id);
+    },
+    createToken: (name: string): { id: string; name: string; token: string } => {
+      const created = this.#store.auth.createToken(name);
+      return { id: created.id, name: created.name, token: created.token };
+    },
+    listTokens: (): ApiToken[] => this.#store.auth.listTokens(),
+    revokeToken: (id: string): void => {
+      this.#store.auth.revokeToken(id);
+    },
+    checkToken: (token: string): boolean => this.#store.auth.checkToken(token),
+  };
+
+  /** Every channel's live status, with every destination listed (idle or disabled when not running). */
+  status(): { channels: ChannelStatusView[] } {
+    return {
+      channels: this.#store.channels.list().map((channel) => this.#channelStatus(channel.id, channel.name)),
+    };
+  }
+
+  #channelStatus(id: string, name: string): ChannelStatusView {
+    const live = this.#live.channelStatus(id);
+    const outputs = new Map(live?.outputs.map((output) => [output.id, output]));
+    const input = live?.input ?? null;
+    return {
+      id,
+      name,
+      onAir: live?.onAir ?? false,
+      // Copied field by field: the engine's objects carry more than the API shows.
+      input: input && {
+        codec: input.codec,
+        width: input.width,
+        height: input.height,
+        fps: input.fps,
+        bitrateKbps: input.bitrateKbps,
+        audioCodec: input.audioCodec,
+        sampleRate: input.sampleRate,
+        channels: input.channels,
+        since: input.since,
+      },
+      outputs: this.#store.destinations.list(id).map((destination) => {
+        const output = outputs.get(destination.id);
+        if (!output) {
+          return {
+            id: destination.id,
+            name: destination.name,
+            state: destination.enabled ? 'idle' : 'disabled',
+            bitrateKbps: 0,
+            bytes: 0,
+            reconnects: 0,
+            droppedFrames: 0,
+            lastError: null,
+            connectedSince: null,
+          };
+        }
+        return {
+          id: destination.id,
+          name: destination.name,
+          state: output.state,
+          bitrateKbps: output.bitrateKbps,
+          bytes: output.bytes,
+          reconnects: output.reconnects,
+          droppedFrames: output.droppedFrames,
+          lastError: output.lastError,
+          connectedSince: output.connectedSince,
+        };
+      }),
+    };
+  }
+
+  #destinationsChanged(channelId: string): void {
+    this.#notify('destinationsChanged', channelId);
+  }
+
+  /** The store has the change already; an engine failure to apply it is logged, not thrown at the API. */
+  #notify(event: 'destinationsChanged' | 'channelKeysChanged', channelId: string): void {
+    try {
+      this.#live[event](channelId);
+    } catch (err) {
+      this.#logger.error({ err, channelId }, `engine failed to apply ${event}`);
+    }
+  }
+}

@@ -1,0 +1,174 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import { StoreError } from './errors.js';
+import { hashPassword, verifyPassword } from './password.js';
+import type { SettingsRepo } from './settings-repo.js';
+
+/** An API token as listed: never the token itself, which is shown once at creation. */
+export interface ApiToken {
+  /** Random id. */
+  id: string;
+  /** What the admin called it. */
+  name: string;
+  /** The token's first characters, to tell tokens apart. */
+  prefix: string;
+  /** ISO-8601 creation time. */
+  createdAt: string;
+  /** ISO-8601 time of last use (to the minute), or null. */
+  lastUsedAt: string | null;
+}
+
+/** A freshly created API token, with the secret that will not be shown again. */
+export interface CreatedApiToken extends ApiToken {
+  /** The whole bearer token. */
+  token: string;
+}
+
+interface TokenRow {
+  id: string;
+  name: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+const passwordSetting = 'admin_password_hash';
+/** Last-use times are written at most this often, so a busy script does not write on every request. */
+const lastUsedResolutionMs = 60_000;
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+function toToken(row: TokenRow): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+/**
+ * The admin's credentials: the password (an scrypt hash in settings), API tokens and login sessions.
+ * Tokens and session ids are stored only as SHA-256 digests; they are 256-bit random, so a plain digest
+ * is enough (no salt or stretching needed, unlike a password).
+ */
+export class AuthRepo {
+  readonly #db: Database;
+  readonly #settings: SettingsRepo;
+  readonly #now: () => number;
+
+  constructor(db: Database, settings: SettingsRepo, now: () => number) {
+    this.#db = db;
+    this.#settings = settings;
+    this.#now = now;
+  }
+
+  /** True once an admin password has been set. */
+  hasAdminPassword(): boolean {
+    return typeof this.#settings.get(passwordSetting) === 'string';
+  }
+
+  /** Stores the scrypt hash of a new admin password. */
+  async setAdminPassword(password: string): Promise<void> {
+    this.#settings.set(passwordSetting, await hashPassword(password));
+  }
+
+  /** Checks a password against the admin's; false when none is set. */
+  async verifyAdminPassword(password: string): Promise<boolean> {
+    const stored = this.#settings.get(passwordSetting);
+    if (typeof stored !== 'string') {
+      // Hash anyway so that "no password set" takes as long as "wrong password".
+      await hashPassword(password);
+      return false;
+    }
+    return verifyPassword(password, stored);
+  }
+
+  /**
+   * First-start rule: a password from the environment replaces the stored one when they differ; with
+   * none given and none stored, one is generated. Returns the generated password (to print once), else
+   * undefined.
+   */
+  async ensureAdminPassword(fromEnv: string | undefined): Promise<string | undefined> {
+    if (fromEnv !== undefined && fromEnv !== '') {
+      if (!(await this.verifyAdminPassword(fromEnv))) await this.setAdminPassword(fromEnv);
+      return undefined;
+    }
+    if (this.hasAdminPassword()) return undefined;
+    const generated = randomBytes(18).toString('base64url');
+    await this.setAdminPassword(generated);
+    return generated;
+  }
+
+  /** Creates an API token; its whole value is in the result and nowhere else afterwards. */
+  createToken(name: string): CreatedApiToken {
+    const token = `rst_${randomBytes(32).toString('base64url')}`;
+    const row: TokenRow = {
+      id: randomBytes(6).toString('hex'),
+      name,
+      prefix: token.slice(0, 8),
+      created_at: new Date(this.#now()).toISOString(),
+      last_used_at: null,
+    };
+    this.#db
+      .prepare('INSERT INTO api_tokens (id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(row.id, row.name, sha256(token), row.prefix, row.created_at);
+    return { ...toToken(row), token };
+  }
+
+  /** Every token, oldest first. */
+  listTokens(): ApiToken[] {
+    const rows = this.#db
+      .prepare('SELECT id, name, prefix, created_at, last_used_at FROM api_tokens ORDER BY created_at, rowid')
+      .all() as TokenRow[];
+    return rows.map(toToken);
+  }
+
+  /** Revokes a token; NOT_FOUND when there is none. */
+  revokeToken(id: string): void {
+    if (this.#db.prepare('DELETE FROM api_tokens WHERE id = ?').run(id).changes === 0) {
+      throw new StoreError('NOT_FOUND', `no token '${id}'`, { field: 'id' });
+    }
+  }
+
+  /** True when the bearer token is a live one; records its use. */
+  checkToken(token: string): boolean {
+    const row = this.#db
+      .prepare('SELECT id, last_used_at FROM api_tokens WHERE token_hash = ?')
+      .get(sha256(token)) as { id: string; last_used_at: string | null } | undefined;
+    if (!row) return false;
+    const now = this.#now();
+    if (row.last_used_at === null || Date.parse(row.last_used_at) <= now - lastUsedResolutionMs) {
+      this.#db
+        .prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?')
+        .run(new Date(now).toISOString(), row.id);
+    }
+    return true;
+  }
+
+  /** Starts a login session lasting `ttlMs`; returns the cookie value. Expired sessions are purged. */
+  createSession(ttlMs: number): string {
+    const id = randomBytes(32).toString('base64url');
+    const now = this.#now();
+    this.#db.prepare('DELETE FROM sessions WHERE expires_at_ms <= ?').run(now);
+    this.#db
+      .prepare('INSERT INTO sessions (id, created_at, expires_at_ms) VALUES (?, ?, ?)')
+      .run(sha256(id), new Date(now).toISOString(), now + ttlMs);
+    return id;
+  }
+
+  /** True when the cookie value names an unexpired session. */
+  checkSession(id: string): boolean {
+    const row = this.#db.prepare('SELECT expires_at_ms FROM sessions WHERE id = ?').get(sha256(id)) as
+      { expires_at_ms: number } | undefined;
+    return row !== undefined && row.expires_at_ms > this.#now();
+  }
+
+  /** Ends a session (logout); unknown ids are ignored. */
+  endSession(id: string): void {
+    this.#db.prepare('DELETE FROM sessions WHERE id = ?').run(sha256(id));
+  }
+}

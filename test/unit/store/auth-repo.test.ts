@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashPassword, openStore, verifyPassword, type Store } from '../../../src/store/index.js';
+
+let dir: string;
+let store: Store;
+let clock = Date.parse('2025-01-01T00:00:00Z');
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'restream-auth-'));
+  store = openStore(dir, { now: () => clock });
+});
+
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('password hashing', () => {
+  it('stores scrypt$N$r$p$salt$hash with a random salt, and verifies it', async () => {
+    const a = await hashPassword('correct horse');
+    const b = await hashPassword('correct horse');
+    expect(a).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    expect(a).not.toBe(b);
+    expect(a).not.toContain('correct horse');
+    await expect(verifyPassword('correct horse', a)).resolves.toBe(true);
+    await expect(verifyPassword('correct horsE', a)).resolves.toBe(false);
+  });
+
+  it('rejects malformed or absurd stored hashes without throwing', async () => {
+    const good = await hashPassword('pw');
+    const parts = good.split('$');
+    for (const bad of [
+      '',
+      'plain',
+      'bcrypt$1$2$3$4$5',
+      good.replace('32768', '1099511627776'),
+      parts.slice(0, 5).join('$'),
+    ]) {
+      await expect(verifyPassword('pw', bad)).resolves.toBe(false);
+    }
+  });
+});
+
+describe('AuthRepo', () => {
+  it('generates an admin password once when none is given, and keeps only its hash', async () => {
+    expect(store.auth.hasAdminPassword()).toBe(false);
+    const generated = await store.auth.ensureAdminPassword(undefined);
+    expect(generated).toMatch(/^[\w-]{24}$/);
+    expect(await store.auth.ensureAdminPassword(undefined)).toBeUndefined();
+    expect(JSON.stringify(store.settings.get('admin_password_hash'))).not.toContain(generated);
+    expect(await store.auth.verifyAdminPassword(generated ?? '')).toBe(true);
+    expect(await store.auth.verifyAdminPassword('wrong')).toBe(false);
+  });
+
+  it('takes the password from the environment, replacing a stored one', async () => {
+    expect(await store.auth.ensureAdminPassword('first')).toBeUndefined();
+    expect(await store.auth.verifyAdminPassword('first')).toBe(true);
+    await store.auth.ensureAdminPassword('second');
+    expect(await store.auth.verifyAdminPassword('first')).toBe(false);
+    expect(await store.auth.verifyAdminPassword('second')).toBe(true);
+  });
+
+  it('refuses every password while none is set', async () => {
+    expect(await store.auth.verifyAdminPassword('')).toBe(false);
+    expect(await store.auth.verifyAdminPassword('anything')).toBe(false);
+  });
+
+  it('creates, checks, lists and revokes API tokens, storing only their hash', () => {
+    const created = store.auth.createToken('ci');
+    expect(created.token).toMatch(/^rst_[\w-]{43}$/);
+    expect(created.prefix).toBe(created.token.slice(0, 8));
+    expect(store.auth.checkToken(created.token)).toBe(true);
+    expect(store.auth.checkToken(`${created.token}x`)).toBe(false);
+    const [listed] = store.auth.listTokens();
+    expect(listed).toEqual({
+      id: created.id,
+      name: 'ci',
+      prefix: created.prefix,
+      createdAt: created.createdAt,
+      lastUsedAt: '2025-01-01T00:00:00.000Z',
+    });
+    expect(JSON.stringify(store.auth.listTokens())).not.toContain(created.token);
+    store.auth.revokeToken(created.id);
+    expect(store.auth.checkToken(created.token)).toBe(false);
+    expect(() => {
+      store.auth.revokeToken(created.id);
+    }).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+  });
+
+  it('expires sessions, ends them on logout, and purges expired ones', () => {
+    const session = store.auth.createSession(60_000);
+    expect(store.auth.checkSession(session)).toBe(true);
+    expect(store.auth.checkSession('not-a-session')).toBe(false);
+    clock += 60_000;
+    expect(store.auth.checkSession(session)).toBe(false);
+    const second = store.auth.createSession(60_000);
+    expect(store.auth.checkSession(second)).toBe(true);
+    store.auth.endSession(second);
+    expect(store.auth.checkSession(second)).toBe(false);
+  });
+
+  it('keeps sessions and tokens across a reopen', () => {
+    const session = store.auth.createSession(60_000);
+    const { token } = store.auth.createToken('script');
+    store.close();
+    store = openStore(dir, { now: () => clock });
+    expect(store.auth.checkSession(session)).toBe(true);
+    expect(store.auth.checkToken(token)).toBe(true);
+  });
+});
