@@ -1,0 +1,140 @@
+import type { Clock } from '../shared/clock.js';
+import { encodeMetadata, parseMetadata } from '../media/metadata.js';
+import type { MediaPacket } from '../media/packet.js';
+import type { Program, ProgramHeaders } from './program.js';
+
+/** The sources a channel can put on air. */
+export type SourceName = 'live' | 'fallback';
+
+/** What a source has said about itself since it (re)started: its headers, before they reach the program. */
+interface SourceState {
+  headers: ProgramHeaders;
+  /** Added to the source's dts to place it on the program timeline; set when the source goes on air. */
+  offset: number | undefined;
+}
+
+/** Fallback frame duration when the video frame rate is not known yet. */
+const defaultFrameMs = 33;
+
+/**
+ * Chooses which source feeds the program and keeps the program timeline continuous (DESIGN.md rules 1
+ * and 2). A source goes on air only at its first video keyframe after its sequence headers; until then
+ * the previous source keeps playing. On air, the source is re-based with one offset for all its tracks,
+ * so its first packet lands one frame after the last program packet, or later if wall-clock time has
+ * passed (a stall leaves a gap in time, not a backlog). Headers reach the program only when their bytes
+ * changed.
+ */
+export class Switcher {
+  readonly #program: Program;
+  readonly #clock: Clock;
+  readonly #sources = new Map<SourceName, SourceState>();
+  #onAir: SourceName | undefined;
+  #wanted: SourceName | undefined;
+  #lastWriteAt = 0;
+  #frameMs = defaultFrameMs;
+  #lastVideoDts: number | undefined;
+
+  constructor(program: Program, clock: Clock) {
+    this.#program = program;
+    this.#clock = clock;
+  }
+
+  /** The source currently feeding the program. */
+  get onAir(): SourceName | undefined {
+    return this.#onAir;
+  }
+
+  /** The source that should be on air (it takes over at its next keyframe). */
+  get wanted(): SourceName | undefined {
+    return this.#wanted;
+  }
+
+  /**
+   * Asks for `source` to go on air at its next keyframe; `undefined` takes the program off air now.
+   */
+  select(source: SourceName | undefined): void {
+    this.#wanted = source;
+    if (source === undefined) this.#onAir = undefined;
+  }
+
+  /** A source restarted (a new publisher, a fallback loop restart): forget what it said before. */
+  resetSource(source: SourceName): void {
+    this.#sources.set(source, { headers: {}, offset: undefined });
+    if (this.#onAir === source) this.#onAir = undefined;
+  }
+
+  /** A packet from a source, on the source's own timeline. */
+  push(source: SourceName, packet: MediaPacket): void {
+    let state = this.#sources.get(source);
+    if (!state) {
+      state = { headers: {}, offset: undefined };
+      this.#sources.set(source, state);
+    }
+    const normalised = packet.kind === 'data' && packet.header ? canonicalMetadata(packet) : packet;
+    if (normalised.header) {
+      this.#rememberHeader(state, normalised);
+      if (this.#onAir === source && state.offset !== undefined) this.#writeHeaderIfChanged(normalised, state.offset);
+      return;
+    }
+    if (this.#onAir !== source) {
+      if (this.#wanted !== source || !isGateOpen(state, normalised)) return;
+      this.#takeAir(source, state, normalised);
+    }
+    if (state.offset === undefined) return;
+    this.#write(normalised, state.offset);
+  }
+
+  #takeAir(source: SourceName, state: SourceState, keyframe: MediaPacket): void {
+    const head = this.#program.headDts;
+    let target = 0;
+    if (head !== -Infinity) {
+      const elapsedMs = this.#clock.now() - this.#lastWriteAt;
+      target = Math.round(head + Math.max(this.#frameMs, elapsedMs));
+    }
+    state.offset = target - keyframe.dts;
+    this.#onAir = source;
+    this.#lastVideoDts = undefined;
+    for (const header of [state.headers.metadata, state.headers.video, state.headers.audio]) {
+      if (header) this.#writeHeaderIfChanged({ ...header, dts: keyframe.dts }, state.offset);
+    }
+  }
+
+  #rememberHeader(state: SourceState, packet: MediaPacket): void {
+    if (packet.kind === 'data') state.headers.metadata = packet;
+    else state.headers[packet.kind] = packet;
+  }
+
+  #writeHeaderIfChanged(packet: MediaPacket, offset: number): void {
+    const current = this.#program.headers();
+    const cached = packet.kind === 'data' ? current.metadata : current[packet.kind];
+    if (cached?.payload.equals(packet.payload)) return;
+    this.#write(packet, offset);
+  }
+
+  #write(packet: MediaPacket, offset: number): void {
+    const dts = Math.max(0, packet.dts + offset);
+    if (this.#program.write(dts === packet.dts ? packet : { ...packet, dts })) {
+      this.#lastWriteAt = this.#clock.now();
+      if (packet.kind === 'video' && !packet.header) this.#learnFrameDuration(dts);
+    }
+  }
+
+  #learnFrameDuration(dts: number): void {
+    const previous = this.#lastVideoDts;
+    this.#lastVideoDts = dts;
+    if (previous === undefined) return;
+    const step = dts - previous;
+    if (step > 0 && step <= 200) this.#frameMs = step;
+  }
+}
+
+/** A source may go on air at a video keyframe once its video sequence header has been seen. */
+function isGateOpen(state: SourceState, packet: MediaPacket): boolean {
+  return packet.kind === 'video' && packet.keyframe && state.headers.video !== undefined;
+}
+
+/** Metadata as platforms get it: `onMetaData` + ECMA array, whichever form the source sent. */
+function canonicalMetadata(packet: MediaPacket): MediaPacket {
+  const meta = parseMetadata(packet.payload);
+  return meta ? { ...packet, payload: encodeMetadata(meta) } : packet;
+}

@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { LevelWithSilent } from 'pino';
+
+/** The process configuration: environment variables, overridden by command-line flags. */
+export interface ServerConfig {
+  /** RTMP ingest port (OBS publishes here). */
+  rtmpPort: number;
+  /** Address the RTMP listener binds. */
+  rtmpHost: string;
+  /** RTMPS ingest port; used only when a certificate and key are configured. */
+  rtmpsPort: number;
+  /** PEM certificate and key for RTMPS ingest, if any. */
+  rtmpsTls: { cert: Buffer; key: Buffer } | undefined;
+  /** HTTP API and dashboard port. */
+  httpPort: number;
+  /** Address the HTTP server binds. */
+  httpHost: string;
+  /** Where the SQLite database and media live. */
+  dataDir: string;
+  /** Admin password to set at start (otherwise the stored one, or a generated one on first start). */
+  adminPassword: string | undefined;
+  logLevel: LevelWithSilent;
+  /** How long platform connections stay open after OBS dropped, waiting for it. */
+  dropGraceMs: number;
+}
+
+/** One configuration option: its flag, environment variable, default and meaning (for --help). */
+const options = {
+  'rtmp-port': { env: 'RTMP_PORT', def: '1935', help: 'RTMP ingest port' },
+  'rtmp-host': { env: 'RTMP_HOST', def: '0.0.0.0', help: 'address the RTMP listener binds' },
+  'rtmps-port': { env: 'RTMPS_PORT', def: '1936', help: 'RTMPS ingest port (needs --rtmps-cert and --rtmps-key)' },
+  'rtmps-cert': { env: 'RTMPS_CERT', def: '', help: 'PEM certificate file for RTMPS ingest' },
+  'rtmps-key': { env: 'RTMPS_KEY', def: '', help: 'PEM private key file for RTMPS ingest' },
+  'http-port': { env: 'HTTP_PORT', def: '8080', help: 'dashboard and API port' },
+  'http-host': { env: 'HTTP_HOST', def: '0.0.0.0', help: 'address the HTTP server binds' },
+  'data-dir': { env: 'DATA_DIR', def: './data', help: 'database and media directory' },
+  'admin-password': { env: 'RESTREAM_ADMIN_PASSWORD', def: '', help: 'admin password (else generated once and printed)' },
+  'log-level': { env: 'LOG_LEVEL', def: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
+  'drop-grace-ms': { env: 'DROP_GRACE_MS', def: '30000', help: 'how long platforms stay connected after OBS drops' },
+} as const;
+
+type OptionName = keyof typeof options;
+const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Thrown for a configuration value that cannot work; the CLI prints it and exits 2. */
+export class ConfigError extends Error {}
+
+/** Reads the configuration from flags and the environment. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(Object.keys(options).map((name) => [name, { type: 'string' as const }])),
+    strict: true,
+    allowPositionals: false,
+  });
+  const get = (name: OptionName): string => {
+    const flag = values[name];
+    if (typeof flag === 'string') return flag;
+    return env[options[name].env] ?? options[name].def;
+  };
+  const port = (name: OptionName): number => {
+    const value = Number(get(name));
+    if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`${options[name].env} must be a port number, got '${get(name)}'`);
+    return value;
+  };
+  const logLevel = get('log-level');
+  if (!levels.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}`);
+  const certFile = get('rtmps-cert');
+  const keyFile = get('rtmps-key');
+  if ((certFile === '') !== (keyFile === '')) throw new ConfigError('RTMPS needs both RTMPS_CERT and RTMPS_KEY');
+  const dropGraceMs = Number(get('drop-grace-ms'));
+  if (!Number.isFinite(dropGraceMs) || dropGraceMs < 0) throw new ConfigError('DROP_GRACE_MS must be a number of milliseconds');
+  return {
+    rtmpPort: port('rtmp-port'),
+    rtmpHost: get('rtmp-host'),
+    rtmpsPort: port('rtmps-port'),
+    rtmpsTls: certFile === '' ? undefined : { cert: readFileSync(certFile), key: readFileSync(keyFile) },
+    httpPort: port('http-port'),
+    httpHost: get('http-host'),
+    dataDir: path.resolve(get('data-dir')),
+    adminPassword: get('admin-password') || undefined,
+    logLevel: logLevel as LevelWithSilent,
+    dropGraceMs,
+  };
+}
+
+/** The options table for `restream serve --help`. */
+export function configHelp(): string {
+  return Object.entries(options)
+    .map(([name, o]) => `  --${name.padEnd(16)} ${o.env.padEnd(24)} ${o.help}${o.def ? ` (default ${o.def})` : ''}`)
+    .join('\n');
+}

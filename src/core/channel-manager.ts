@@ -1,0 +1,103 @@
+import { systemClock, type Clock } from '../shared/clock.js';
+import { silentLogger, type Logger } from '../shared/logger.js';
+import { IngestServer, type StreamKeys } from '../ingest/ingest-server.js';
+import type { OutputOptions } from '../relay/output.js';
+import type { Store } from '../store/index.js';
+import { ChannelRuntime, type ChannelLiveStatus } from './channel-runtime.js';
+
+/** Engine settings. */
+export interface ChannelManagerOptions {
+  store: Store;
+  logger?: Logger;
+  clock?: Clock;
+  /** Passed to every output: dialer (TLS CAs), queue limit, backoff, timeouts. */
+  output?: Omit<OutputOptions, 'feed' | 'logger' | 'clock'>;
+  /** How long outputs stay open after a publisher dropped (default 30 s). */
+  dropGraceMs?: number;
+}
+
+/**
+ * The engine: wires ingest to one runtime per channel and keeps the runtimes in step with the store.
+ * The API reaches it only through the LiveView methods (channelStatus, destinationsChanged,
+ * channelKeysChanged).
+ */
+export class ChannelManager {
+  readonly ingest: IngestServer;
+  readonly #store: Store;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #options: ChannelManagerOptions;
+  readonly #runtimes = new Map<string, ChannelRuntime>();
+
+  constructor(options: ChannelManagerOptions) {
+    this.#options = options;
+    this.#store = options.store;
+    this.#log = options.logger ?? silentLogger;
+    this.#clock = options.clock ?? systemClock;
+    this.ingest = new IngestServer({ keys: this.#keys(), logger: this.#log });
+    this.ingest.on('publisher', (publisher) => {
+      this.#runtime(publisher.channelId)?.attachPublisher(publisher);
+    });
+    this.ingest.on('player', (player) => {
+      const runtime = this.#runtime(player.channelId);
+      if (runtime) runtime.attachPlayer(player);
+      else player.close('channel not found');
+    });
+    for (const channel of this.#store.channels.list()) this.#runtime(channel.id);
+  }
+
+  /** Live status of a channel (undefined for an unknown channel). */
+  channelStatus(channelId: string): ChannelLiveStatus | undefined {
+    return this.#runtimes.get(channelId)?.status();
+  }
+
+  /** Re-reads a channel's destinations from the store and applies them at once. */
+  destinationsChanged(channelId: string): void {
+    const runtime = this.#runtime(channelId);
+    if (!runtime) return;
+    runtime.setDestinations(this.#store.destinationsForChannel(channelId));
+  }
+
+  /**
+   * A channel's keys changed. A publisher already on air stays (it was authenticated); new sessions
+   * need the new key. A deleted channel is ended and dropped.
+   */
+  channelKeysChanged(channelId: string): void {
+    if (this.#store.channels.find(channelId)) return;
+    this.#runtimes.get(channelId)?.destroy('channel deleted');
+    this.#runtimes.delete(channelId);
+  }
+
+  /** Ends every broadcast cleanly (FCUnpublish/deleteStream at each platform) and stops ingest. */
+  async shutdown(): Promise<void> {
+    for (const runtime of this.#runtimes.values()) runtime.destroy('server shutting down');
+    await this.ingest.close();
+  }
+
+  /** The runtime of a channel, created (with its destinations) on first use; undefined if unknown. */
+  #runtime(channelId: string): ChannelRuntime | undefined {
+    const existing = this.#runtimes.get(channelId);
+    if (existing) return existing;
+    if (!this.#store.channels.find(channelId)) return undefined;
+    const runtime = new ChannelRuntime({
+      channelId,
+      logger: this.#log,
+      clock: this.#clock,
+      output: this.#options.output ?? {},
+      dropGraceMs: this.#options.dropGraceMs ?? 30_000,
+    });
+    this.#runtimes.set(channelId, runtime);
+    runtime.setDestinations(this.#store.destinationsForChannel(channelId));
+    return runtime;
+  }
+
+  #keys(): StreamKeys {
+    return {
+      channelForPublishKey: (key) => {
+        const match = this.#store.channels.matchKey(key);
+        return match?.role === 'ingest' ? match.channelId : undefined;
+      },
+      channelForPlayKey: (key) => this.#store.channels.matchKey(key)?.channelId,
+    };
+  }
+}

@@ -1,0 +1,174 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { TypedEmitter } from '../shared/events.js';
+import { silentLogger, type Logger } from '../shared/logger.js';
+import { ServerSession, type StreamDecision, type StreamRequest } from '../rtmp/server-session.js';
+import type { MediaPacket } from '../media/packet.js';
+import { Publisher } from './publisher.js';
+
+/** How ingest learns which channel a key belongs to (the store lives elsewhere). */
+export interface StreamKeys {
+  /** The channel a publish key opens, or undefined. Must compare in constant time. */
+  channelForPublishKey(key: string): string | undefined;
+  /** The channel whose program a play key may watch, or undefined. */
+  channelForPlayKey(key: string): string | undefined;
+}
+
+/** A client watching a channel's program (ffplay, VLC, a test). */
+export interface Player {
+  readonly channelId: string;
+  /** Sends a program packet (dts already on the program timeline). */
+  send(packet: MediaPacket): boolean;
+  /** True while the socket buffer is full. */
+  readonly congested: boolean;
+  close(reason: string): void;
+  onClose(listener: () => void): void;
+}
+
+/** Events of the ingest server. */
+export interface IngestEvents {
+  /** A publisher was authenticated and took its channel (any previous one has been replaced). */
+  publisher: [publisher: Publisher];
+  /** A player was authenticated. */
+  player: [player: Player];
+}
+
+/** Ingest settings. */
+export interface IngestOptions {
+  keys: StreamKeys;
+  logger?: Logger;
+  /** The RTMP application OBS publishes to (default `live`). */
+  app?: string;
+  /** A connection that neither publishes nor plays within this time is closed (default 15 s). */
+  setupTimeoutMs?: number;
+}
+
+/**
+ * The RTMP(S) listeners and their sessions: authenticates publishers and players by stream key, binds
+ * publishers to channels, and lets a new publisher with the right key take over at once from a
+ * half-open old one (OBS reconnecting after a drop: Node-Media-Server #381, nginx-rtmp #1152).
+ */
+export class IngestServer extends TypedEmitter<IngestEvents> {
+  readonly #options: IngestOptions;
+  readonly #log: Logger;
+  readonly #publishers = new Map<string, Publisher>();
+  readonly #servers: net.Server[] = [];
+  readonly #sockets = new Set<Duplex>();
+
+  constructor(options: IngestOptions) {
+    super();
+    this.#options = options;
+    this.#log = (options.logger ?? silentLogger).child({ module: 'ingest' });
+  }
+
+  /** The publisher holding a channel now, if any. */
+  publisherOf(channelId: string): Publisher | undefined {
+    return this.#publishers.get(channelId);
+  }
+
+  /** Listens for plain RTMP; resolves with the bound port. */
+  listen(port: number, host = '0.0.0.0'): Promise<number> {
+    return this.#listen(net.createServer((socket) => { this.accept(socket, socket.remoteAddress ?? '?'); }), port, host);
+  }
+
+  /** Listens for RTMPS with the given certificate and key (PEM). */
+  listenTls(port: number, host: string, credentials: { cert: string | Buffer; key: string | Buffer }): Promise<number> {
+    const server = tls.createServer(credentials, (socket) => { this.accept(socket, socket.remoteAddress ?? '?'); });
+    return this.#listen(server, port, host);
+  }
+
+  /** Serves one connection (a socket from a listener, or any Duplex in tests). */
+  accept(stream: Duplex, remote: string): void {
+    if (stream instanceof net.Socket) {
+      stream.setNoDelay(true);
+      stream.setKeepAlive(true, 10_000);
+    }
+    this.#sockets.add(stream);
+    stream.once('close', () => this.#sockets.delete(stream));
+    const session = new ServerSession(stream, {
+      authorizePublish: (request) => this.#authorize(request, 'publish'),
+      authorizePlay: (request) => this.#authorize(request, 'play'),
+    });
+    const log = this.#log.child({ remote });
+    const setupTimer = setTimeout(() => { session.close('no publish or play in time'); }, this.#options.setupTimeoutMs ?? 15_000);
+    setupTimer.unref();
+    session.on('publish', () => { clearTimeout(setupTimer); });
+    session.on('play', (request) => {
+      clearTimeout(setupTimer);
+      const channelId = this.#options.keys.channelForPlayKey(request.name);
+      if (channelId !== undefined) this.safeEmit('player', playerOf(channelId, session));
+    });
+    session.on('close', (info) => {
+      clearTimeout(setupTimer);
+      log.info({ reason: info.reason, clean: info.clean }, 'rtmp session closed');
+    });
+    session.on('publish', (request) => {
+      const channelId = this.#options.keys.channelForPublishKey(request.name);
+      if (channelId === undefined) return;
+      this.#bind(channelId, new Publisher(channelId, remote, session), log);
+    });
+  }
+
+  /** Stops listening and closes every session. */
+  async close(): Promise<void> {
+    for (const publisher of this.#publishers.values()) publisher.kick('server shutting down');
+    for (const socket of this.#sockets) socket.destroy();
+    await Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => { resolve(); }))));
+    this.#servers.length = 0;
+  }
+
+  #bind(channelId: string, publisher: Publisher, log: Logger): void {
+    const previous = this.#publishers.get(channelId);
+    this.#publishers.set(channelId, publisher);
+    publisher.on('end', (how, reason) => {
+      if (this.#publishers.get(channelId) === publisher) this.#publishers.delete(channelId);
+      log.info({ channel: channelId, how, reason }, 'publisher ended');
+    });
+    if (previous) {
+      log.warn({ channel: channelId, previous: previous.remote }, 'new publisher takes over the channel');
+      previous.replace();
+    }
+    log.info({ channel: channelId }, 'publisher started');
+    this.safeEmit('publisher', publisher);
+  }
+
+  #authorize(request: StreamRequest, action: 'publish' | 'play'): StreamDecision {
+    const wantedApp = this.#options.app ?? 'live';
+    if (request.app !== wantedApp) {
+      return { ok: false, code: 'BadName', description: `Unknown application '${request.app}'; use '${wantedApp}'.` };
+    }
+    const keys = this.#options.keys;
+    const channelId = action === 'publish' ? keys.channelForPublishKey(request.name) : keys.channelForPlayKey(request.name);
+    if (channelId === undefined) {
+      this.#log.warn({ action, app: request.app }, 'refused: unknown stream key');
+      return { ok: false, code: 'BadName', description: 'Unknown stream key.' };
+    }
+    return { ok: true };
+  }
+
+  #listen(server: net.Server, port: number, host: string): Promise<number> {
+    this.#servers.push(server);
+    server.on('error', (err) => { this.#log.error({ err: err.message }, 'listener error'); });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        const address = server.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
+    });
+  }
+}
+
+function playerOf(channelId: string, session: ServerSession): Player {
+  return {
+    channelId,
+    send: (packet) => session.sendMedia(packet),
+    get congested() {
+      return session.connection.congested;
+    },
+    close: (reason) => { session.close(reason); },
+    onClose: (listener) => { session.on('close', listener); },
+  };
+}

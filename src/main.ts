@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import { createLogger, type Logger } from './shared/logger.js';
+import { openStore, type Store } from './store/index.js';
+import { ChannelManager, type ChannelManagerOptions } from './core/channel-manager.js';
+import { ControlPlane } from './core/control-plane.js';
+import { createApi } from './api/index.js';
+import type { ServerConfig } from './config.js';
+
+/** A running server, as `restream serve` and the integration tests hold it. */
+export interface RunningServer {
+  readonly config: ServerConfig;
+  readonly store: Store;
+  readonly manager: ChannelManager;
+  readonly api: FastifyInstance;
+  readonly logger: Logger;
+  /** Bound ports (useful when configured as 0). */
+  readonly ports: { rtmp: number; rtmps: number | undefined; http: number };
+  /** Ends every broadcast cleanly, closes listeners and the database. */
+  stop(): Promise<void>;
+}
+
+/** Extra wiring for tests and embedding (TLS CAs for destinations, a logger). */
+export interface StartOptions {
+  logger?: Logger;
+  output?: ChannelManagerOptions['output'];
+  /** Where the one-time admin password notice goes (default: stdout). */
+  announce?: (message: string) => void;
+}
+
+/** The composition root: config -> store -> core -> api -> listen. */
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = openStore(config.dataDir);
+  // On first start without RESTREAM_ADMIN_PASSWORD, a password is generated, only its hash is stored,
+  // and it is said once here.
+  const generated = await store.auth.ensureAdminPassword(config.adminPassword);
+  if (generated !== undefined) {
+    const announce = options.announce ?? ((m: string) => process.stdout.write(`${m}\n`));
+    announce(`\n  Admin password (shown once; set RESTREAM_ADMIN_PASSWORD to choose your own): ${generated}\n`);
+  }
+  const manager = new ChannelManager({
+    store,
+    logger,
+    dropGraceMs: config.dropGraceMs,
+    ...(options.output ? { output: options.output } : {}),
+  });
+  const ports = { rtmp: 0, rtmps: undefined as number | undefined, http: 0 };
+  const backend = new ControlPlane({ store, live: manager, rtmpPort: () => ports.rtmp, logger });
+  const api = createApi({ backend, logger });
+  try {
+    ports.rtmp = await manager.ingest.listen(config.rtmpPort, config.rtmpHost);
+    if (config.rtmpsTls) ports.rtmps = await manager.ingest.listenTls(config.rtmpsPort, config.rtmpHost, config.rtmpsTls);
+    await api.listen({ port: config.httpPort, host: config.httpHost });
+    const address = api.server.address();
+    ports.http = typeof address === 'object' && address ? address.port : config.httpPort;
+  } catch (err) {
+    await manager.shutdown();
+    await api.close();
+    store.close();
+    throw err;
+  }
+  logger.info({ rtmpPort: ports.rtmp, rtmpsPort: ports.rtmps, httpPort: ports.http, dataDir: config.dataDir }, 'restream server listening');
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    store,
+    manager,
+    api,
+    logger,
+    ports,
+    stop: () =>
+      (stopping ??= (async () => {
+        await manager.shutdown();
+        await api.close();
+        store.close();
+      })()),
+  };
+}

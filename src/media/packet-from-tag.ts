@@ -1,0 +1,28 @@
+import { isAudioSequenceHeader } from './audio-tag.js';
+import { isMetadataMessage } from './metadata.js';
+import type { MediaKind, MediaPacket } from './packet.js';
+import { VIDEO_KEYFRAME, VIDEO_SEQUENCE_HEADER, videoPacketFlags } from './video-tag.js';
+
+/**
+ * Classifies an RTMP/FLV media payload into a MediaPacket (keyframe/header flags). Data messages: header =
+ * true when it is @setDataFrame/onMetaData. Never throws: an unparseable video/audio payload yields
+ * keyframe=false, header=false. Reads only the tag header; allocates nothing but the packet.
+ */
+export function packetFromTag(kind: MediaKind, dts: number, payload: Buffer): MediaPacket {
+  switch (kind) {
+    case 'video': {
+      const flags = videoPacketFlags(payload);
+      return {
+        kind,
+        dts,
+        payload,
+        keyframe: (flags & VIDEO_KEYFRAME) !== 0,
+        header: (flags & VIDEO_SEQUENCE_HEADER) !== 0,
+      };
+    }
+    case 'audio':
+      return { kind, dts, payload, keyframe: false, header: isAudioSequenceHeader(payload) };
+    case 'data':
+      return { kind, dts, payload, keyframe: false, header: isMetadataMessage(payload) };
+  }
+}

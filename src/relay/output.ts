@@ -1,0 +1,339 @@
+import { TypedEmitter } from '../shared/events.js';
+import { backoffDelayMs, defaultBackoff, type BackoffOptions } from '../shared/backoff.js';
+import { systemClock, type Clock, type Timer } from '../shared/clock.js';
+import { errorMessage } from '../shared/errors.js';
+import { maskUrlKey, silentLogger, type Logger } from '../shared/logger.js';
+import type { MediaPacket } from '../media/packet.js';
+import { ClientSession, publishTargetOf } from '../rtmp/client-session.js';
+import { encodeChunks } from '../rtmp/chunk-writer.js';
+import { csidFor } from '../rtmp/connection.js';
+import { MessageType } from '../rtmp/control.js';
+import { createDialer, type Dialer } from './dial.js';
+import { RelayError, isFatal } from './errors.js';
+import { SendQueue } from './send-queue.js';
+import { OutputStats, type OutputState, type OutputStatsSnapshot } from './output-stats.js';
+
+/** A packet of the feed, with the shared wire-bytes memo (see channel's ProgramPacket). */
+export interface FeedPacket {
+  readonly packet: MediaPacket;
+  wire?: Map<string, Buffer>;
+}
+
+/** What an output reads from: the channel's program, as the relay sees it. */
+export interface OutputFeed {
+  subscribe(reader: { onPacket(packet: FeedPacket): void }): () => void;
+  headers(): { metadata?: MediaPacket; video?: MediaPacket; audio?: MediaPacket };
+  /** The packets from the latest keyframe on, so a new connection starts at once. */
+  recentGop(): readonly FeedPacket[];
+}
+
+/** One destination as the relay needs it. */
+export interface OutputConfig {
+  /** Destination id (for logs and status). */
+  id: string;
+  /** Display name. */
+  name: string;
+  /** Full publish URL: server URL + '/' + stream key (query kept). A secret: never logged whole. */
+  url: string;
+  enabled: boolean;
+}
+
+/** Tunables of an output. */
+export interface OutputOptions {
+  feed: OutputFeed;
+  logger?: Logger;
+  clock?: Clock;
+  dial?: Dialer;
+  backoff?: BackoffOptions;
+  /** Bytes queued behind a congested socket before whole GOPs are dropped (default 4 MiB). */
+  queueLimitBytes?: number;
+  /** A destination that takes no bytes for this long is reconnected (default 10 s, as MediaMTX). */
+  writeStallTimeoutMs?: number;
+  /** TCP/TLS connect limit (default 10 s). */
+  connectTimeoutMs?: number;
+  /** From connect to `NetStream.Publish.Start` (default 15 s; Twitch answers in ~1.4 s). */
+  publishTimeoutMs?: number;
+  /** A connection that stays live this long resets the backoff (default 30 s). */
+  stableAfterMs?: number;
+}
+
+/** Events of an output. */
+export interface OutputEvents {
+  state: [state: OutputState, lastError: string | undefined];
+}
+
+type Gate = 'headers' | 'keyframe' | 'open';
+
+/**
+ * One destination's connection: publish like OBS, wait for Publish.Start, then headers and media from a
+ * keyframe; keep up or drop whole GOPs; reconnect with backoff on transient failures, stop on fatal
+ * ones. It never throws out: it reports through its state.
+ */
+export class Output extends TypedEmitter<OutputEvents> {
+  readonly stats: OutputStats;
+  #config: OutputConfig;
+  readonly #feed: OutputFeed;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #dial: Dialer;
+  readonly #backoff: BackoffOptions;
+  readonly #queue: SendQueue;
+  readonly #stallMs: number;
+  readonly #connectMs: number;
+  readonly #publishMs: number;
+  readonly #stableMs: number;
+  #session: ClientSession | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #gate: Gate = 'headers';
+  #attempt = 0;
+  #timer: Timer | undefined;
+  #congestedSince: number | undefined;
+  #running = false;
+
+  constructor(config: OutputConfig, options: OutputOptions) {
+    super();
+    this.#config = config;
+    this.#feed = options.feed;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = (options.logger ?? silentLogger).child({ output: config.id, destination: config.name });
+    this.#dial = options.dial ?? createDialer();
+    this.#backoff = options.backoff ?? defaultBackoff;
+    this.#queue = new SendQueue(options.queueLimitBytes ?? 4 * 1024 * 1024);
+    this.#stallMs = options.writeStallTimeoutMs ?? 10_000;
+    this.#connectMs = options.connectTimeoutMs ?? 10_000;
+    this.#publishMs = options.publishTimeoutMs ?? 15_000;
+    this.#stableMs = options.stableAfterMs ?? 30_000;
+    this.stats = new OutputStats(this.#clock);
+  }
+
+  get id(): string {
+    return this.#config.id;
+  }
+
+  get state(): OutputState {
+    return this.stats.state;
+  }
+
+  snapshot(): OutputStatsSnapshot {
+    return this.stats.snapshot(this.#session?.connection.bytesWritten ?? 0);
+  }
+
+  /** Starts publishing (the channel went on air); a disabled output only reports `disabled`. */
+  start(): void {
+    if (this.#running) return;
+    if (!this.#config.enabled) {
+      this.#setState('disabled');
+      return;
+    }
+    this.#running = true;
+    this.#attempt = 0;
+    void this.#connect();
+  }
+
+  /**
+   * Stops. `clean` ends the broadcast at the platform as OBS does (FCUnpublish, deleteStream); otherwise
+   * the connection is just closed.
+   */
+  stop(clean = true): void {
+    this.#running = false;
+    this.#clearTimer();
+    this.#teardown(clean ? 'broadcast ended' : 'output stopped', clean);
+    this.#setState(this.#config.enabled ? 'idle' : 'disabled');
+  }
+
+  /** Applies a new configuration; reconnects only when the URL changed. */
+  update(config: OutputConfig, onAir: boolean): void {
+    const urlChanged = config.url !== this.#config.url;
+    this.#config = config;
+    if (!config.enabled || !onAir) {
+      if (this.#running || this.state !== (config.enabled ? 'idle' : 'disabled')) this.stop(true);
+      return;
+    }
+    if (urlChanged && this.#running) this.stop(true);
+    this.start();
+  }
+
+  async #connect(): Promise<void> {
+    this.#clearTimer();
+    this.#setState(this.#attempt === 0 ? 'connecting' : 'retrying');
+    let url: URL;
+    try {
+      url = new URL(this.#config.url);
+      if (url.protocol !== 'rtmp:' && url.protocol !== 'rtmps:') throw new Error(`unsupported scheme ${url.protocol}`);
+    } catch (err) {
+      this.#failed(new RelayError('BAD_URL', `bad destination URL: ${errorMessage(err)}`));
+      return;
+    }
+    this.#log.info({ url: maskUrlKey(this.#config.url), attempt: this.#attempt }, 'connecting');
+    try {
+      const stream = await this.#dial(url, this.#connectMs);
+      if (!this.#running) {
+        stream.destroy();
+        return;
+      }
+      const session = new ClientSession(stream, publishTargetOf(url));
+      this.#session = session;
+      this.#timer = this.#clock.setTimeout(() => {
+        session.connection.close('publish timeout', new RelayError('PUBLISH_TIMEOUT', `no Publish.Start within ${this.#publishMs} ms`));
+      }, this.#publishMs);
+      session.on('publishing', () => {
+        this.#onPublishing(session);
+      });
+      session.on('close', (info) => {
+        this.#onClosed(session, info.error ?? new Error(info.reason));
+      });
+      session.connection.stream.on('drain', () => {
+        this.#flush();
+      });
+    } catch (err) {
+      this.#retryOrFail(err);
+    }
+  }
+
+  #onPublishing(session: ClientSession): void {
+    this.#clearTimer();
+    this.#gate = 'headers';
+    this.#congestedSince = undefined;
+    this.stats.connected();
+    this.#setState('live');
+    this.#log.info('live');
+    // Start from the latest keyframe the program has (a platform gets video at once), then go on live.
+    for (const packet of this.#feed.recentGop()) this.#onPacket(session, packet);
+    this.#unsubscribe = this.#feed.subscribe({ onPacket: (packet) => { this.#onPacket(session, packet); } });
+    this.#scheduleTick(session);
+  }
+
+  /** Once a second: bitrate, write-stall detection, and forgiving the backoff after a stable period. */
+  #scheduleTick(session: ClientSession): void {
+    this.#timer = this.#clock.setTimeout(() => {
+      if (this.#session !== session) return;
+      this.stats.sample(session.connection.bytesWritten);
+      if (this.stats.liveForMs() >= this.#stableMs) this.#attempt = 0;
+      if (this.#congestedSince !== undefined && this.#clock.now() - this.#congestedSince >= this.#stallMs) {
+        session.connection.close('destination stopped reading', new RelayError('WRITE_STALLED', `destination took no data for ${this.#stallMs} ms`));
+        return;
+      }
+      this.#scheduleTick(session);
+    }, 1000);
+  }
+
+  #onPacket(session: ClientSession, item: FeedPacket): void {
+    const { packet } = item;
+    if (this.#gate !== 'open') {
+      // Every (re)connect and every catch-up after a drop starts at a video keyframe (DESIGN.md rule 2).
+      if (packet.kind !== 'video' || !packet.keyframe || packet.header) {
+        if (this.#gate === 'keyframe' && !packet.header && packet.kind !== 'data') this.stats.dropped(1);
+        return;
+      }
+      if (this.#gate === 'headers') {
+        const headers = this.#feed.headers();
+        for (const header of [headers.metadata, headers.video, headers.audio]) {
+          if (header) this.#send(session, { packet: { ...header, dts: packet.dts } });
+        }
+      }
+      this.#gate = 'open';
+    }
+    this.#send(session, item);
+  }
+
+  #send(session: ClientSession, item: FeedPacket): void {
+    const bytes = this.#encode(session, item);
+    if (this.#queue.length === 0 && !session.connection.congested) {
+      const accepted = session.connection.sendEncoded(bytes);
+      this.stats.sent(item.packet);
+      if (!accepted) this.#congestedSince ??= this.#clock.now();
+      return;
+    }
+    if (!item.packet.header && this.#queue.wouldOverflow(bytes.length)) {
+      // Too far behind: drop the queued GOPs and start again at a keyframe (this one, if it is one).
+      const resumesHere = item.packet.kind === 'video' && item.packet.keyframe;
+      const dropped = this.#queue.dropFrames() + (resumesHere ? 0 : 1);
+      this.stats.dropped(dropped);
+      this.#log.warn({ dropped }, 'destination too slow: dropped queued frames, resuming at a keyframe');
+      if (!resumesHere) {
+        this.#gate = 'keyframe';
+        return;
+      }
+    }
+    this.#queue.push({ packet: item.packet, bytes });
+  }
+
+  #flush(): void {
+    const session = this.#session;
+    if (!session) return;
+    this.#congestedSince = undefined;
+    while (!session.connection.congested) {
+      const item = this.#queue.shift();
+      if (!item) return;
+      session.connection.sendEncoded(item.bytes);
+      this.stats.sent(item.packet);
+    }
+    this.#congestedSince = this.#clock.now();
+  }
+
+  /** Chunks a packet once per (chunk size, stream id) and shares the bytes with every other output. */
+  #encode(session: ClientSession, item: FeedPacket): Buffer {
+    const { packet } = item;
+    const typeId = packet.kind === 'audio' ? MessageType.audio : packet.kind === 'video' ? MessageType.video : MessageType.dataAmf0;
+    const chunkSize = session.connection.chunkSize;
+    const key = `${chunkSize}:${session.streamId}`;
+    const cached = item.wire?.get(key);
+    if (cached) return cached;
+    const bytes = encodeChunks({ typeId, streamId: session.streamId, timestamp: packet.dts, payload: packet.payload }, csidFor(typeId), chunkSize);
+    (item.wire ??= new Map()).set(key, bytes);
+    return bytes;
+  }
+
+  #onClosed(session: ClientSession, error: Error): void {
+    if (this.#session !== session) return;
+    this.#teardown('', false);
+    if (this.#running) this.#retryOrFail(error);
+  }
+
+  #retryOrFail(err: unknown): void {
+    if (!this.#running) return;
+    if (isFatal(err)) {
+      this.#failed(err);
+      return;
+    }
+    const delayMs = backoffDelayMs(this.#attempt, this.#backoff);
+    this.#attempt++;
+    this.stats.retrying(errorMessage(err));
+    this.#setState('retrying');
+    this.#log.warn({ err: errorMessage(err), delayMs }, 'destination connection lost; retrying');
+    this.#clearTimer();
+    this.#timer = this.#clock.setTimeout(() => void this.#connect(), delayMs);
+  }
+
+  #failed(err: unknown): void {
+    this.#running = false;
+    this.#teardown('', false);
+    this.stats.failed(errorMessage(err));
+    this.#log.error({ err: errorMessage(err) }, 'destination refused the stream; not retrying');
+    this.#setState('failed');
+  }
+
+  #teardown(reason: string, clean: boolean): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#queue.clear();
+    const session = this.#session;
+    this.#session = undefined;
+    if (session && !session.connection.closed) {
+      if (clean) session.finish(reason);
+      else session.connection.close(reason || 'output stopped');
+    }
+    if (session) this.stats.disconnected(session.connection.bytesWritten);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #setState(state: OutputState): void {
+    if (this.stats.state === state && state !== 'retrying') return;
+    this.stats.state = state;
+    this.safeEmit('state', state, this.stats.lastError);
+  }
+}

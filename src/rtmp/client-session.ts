@@ -1,0 +1,172 @@
+import type { Duplex } from 'node:stream';
+import { TypedEmitter } from '../shared/events.js';
+import type { MediaPacket } from '../media/packet.js';
+import type { AmfValue } from '../media/amf0.js';
+import { MessageType, windowAckSizeMessage } from './control.js';
+import { commandMessage, infoCode, type Command } from './commands.js';
+import { RtmpConnection, type CloseInfo, type ConnectionOptions } from './connection.js';
+import { Csid } from './chunk-writer.js';
+import { RtmpError } from './errors.js';
+
+/** Where to publish: the pieces of `rtmp[s]://host[:port]/app[/inst]/key[?query]`. */
+export interface PublishTarget {
+  /** The application path (everything between host and key, e.g. `app` or `live2`). */
+  app: string;
+  /** The stream name to publish, query string included (as OBS sends it). */
+  streamName: string;
+  /** `tcUrl`: the URL up to and including the app. */
+  tcUrl: string;
+}
+
+/** Events of a publishing client session. */
+export interface ClientSessionEvents {
+  /** `NetStream.Publish.Start` arrived: media may flow. */
+  publishing: [];
+  /** The session ended; `error.code` tells fatal (`PUBLISH_REJECTED`, `CONNECT_REJECTED`) from transient. */
+  close: [info: CloseInfo];
+}
+
+/** Codes in an error `onStatus` that mean "retrying will not help". */
+const fatalStatusCodes = new Set([
+  'NetStream.Publish.BadName',
+  'NetStream.Publish.Rejected',
+  'NetStream.Publish.Denied',
+  'NetConnection.Connect.Rejected',
+]);
+
+/**
+ * The client side of an RTMP publish, sending the same sequence OBS does (connect, releaseStream,
+ * FCPublish, createStream, publish), so that every platform treats us as they treat OBS.
+ */
+export class ClientSession extends TypedEmitter<ClientSessionEvents> {
+  readonly connection: RtmpConnection;
+  readonly #target: PublishTarget;
+  #streamId = 0;
+  #nextTransaction = 1;
+  readonly #pending = new Map<number, string>();
+  #publishing = false;
+
+  constructor(stream: Duplex, target: PublishTarget, options: ConnectionOptions = {}) {
+    super();
+    this.#target = target;
+    this.connection = new RtmpConnection(stream, 'client', options);
+    this.connection.on('ready', () => {
+      this.#call('connect', {
+        app: target.app,
+        type: 'nonprivate',
+        flashVer: 'FMLE/3.0 (compatible; FMSc/1.0)',
+        swfUrl: target.tcUrl,
+        tcUrl: target.tcUrl,
+      });
+    });
+    this.connection.on('command', (command) => {
+      this.#onCommand(command);
+    });
+    this.connection.on('close', (info) => {
+      this.safeEmit('close', info);
+      this.removeAllListeners();
+    });
+  }
+
+  /** The message stream id the platform gave us (0 until createStream answered). */
+  get streamId(): number {
+    return this.#streamId;
+  }
+
+  get publishing(): boolean {
+    return this.#publishing;
+  }
+
+  /** Sends one media packet with the given timestamp. */
+  sendMedia(packet: MediaPacket, dts: number): boolean {
+    const typeId =
+      packet.kind === 'audio' ? MessageType.audio : packet.kind === 'video' ? MessageType.video : MessageType.dataAmf0;
+    return this.connection.send({ typeId, streamId: this.#streamId, timestamp: dts, payload: packet.payload });
+  }
+
+  /** Ends the broadcast the way OBS does (FCUnpublish, deleteStream), then closes. */
+  finish(reason: string): void {
+    if (this.#publishing) {
+      this.#call('FCUnpublish', null, this.#target.streamName);
+      this.#call('deleteStream', null, this.#streamId);
+    }
+    this.connection.close(reason);
+  }
+
+  #call(name: string, commandObject: AmfValue, ...args: AmfValue[]): void {
+    const transactionId = this.#nextTransaction++;
+    this.#pending.set(transactionId, name);
+    this.connection.send(commandMessage(name, transactionId, commandObject, args));
+  }
+
+  #onCommand(command: Command): void {
+    switch (command.name) {
+      case '_result':
+        this.#onResult(command);
+        return;
+      case '_error':
+        this.#onError(command);
+        return;
+      case 'onStatus':
+        this.#onStatus(command);
+        return;
+      default:
+        // onBWDone, onFCPublish, _checkbw…: informational.
+        return;
+    }
+  }
+
+  #onResult(command: Command): void {
+    const call = this.#pending.get(command.transactionId);
+    this.#pending.delete(command.transactionId);
+    if (call === 'connect') {
+      // Some servers wait for our window size before acking (it costs nothing to send).
+      this.connection.send(windowAckSizeMessage(2_500_000), Csid.control);
+      this.#call('releaseStream', null, this.#target.streamName);
+      this.#call('FCPublish', null, this.#target.streamName);
+      this.#call('createStream', null);
+    } else if (call === 'createStream') {
+      const id = command.args[0];
+      this.#streamId = typeof id === 'number' ? id : 1;
+      const message = commandMessage('publish', this.#nextTransaction++, null, [this.#target.streamName, 'live'], this.#streamId);
+      this.connection.send(message, Csid.command);
+    }
+  }
+
+  #onError(command: Command): void {
+    const call = this.#pending.get(command.transactionId);
+    this.#pending.delete(command.transactionId);
+    const { code, description } = infoCode(command);
+    // releaseStream/FCPublish errors are routine on some servers; only connect/createStream matter.
+    if (call === 'connect') {
+      this.#fail('CONNECT_REJECTED', `connect refused: ${code || 'error'} ${description}`.trim());
+    } else if (call === 'createStream') {
+      this.#fail('PROTOCOL_VIOLATION', `createStream refused: ${code || 'error'} ${description}`.trim());
+    }
+  }
+
+  #onStatus(command: Command): void {
+    const { level, code, description } = infoCode(command);
+    if (code === 'NetStream.Publish.Start') {
+      this.#publishing = true;
+      this.safeEmit('publishing');
+      return;
+    }
+    if (level !== 'error') return;
+    const fatal = fatalStatusCodes.has(code);
+    this.#fail(fatal ? 'PUBLISH_REJECTED' : 'PROTOCOL_VIOLATION', `${code} ${description}`.trim());
+  }
+
+  #fail(code: 'CONNECT_REJECTED' | 'PUBLISH_REJECTED' | 'PROTOCOL_VIOLATION', message: string): void {
+    this.connection.close(message, new RtmpError(code, message));
+  }
+}
+
+/** Splits `rtmp[s]://host[:port]/app[/…]/key[?query]` (server URL + key, as OBS composes them). */
+export function publishTargetOf(url: URL): PublishTarget {
+  const segments = url.pathname.split('/').filter((s) => s.length > 0);
+  const key = segments.pop() ?? '';
+  const app = segments.join('/');
+  const origin = `${url.protocol}//${url.host}`;
+  return { app, streamName: `${decodeURIComponent(key)}${url.search}`, tcUrl: `${origin}/${app}` };
+}

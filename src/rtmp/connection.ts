@@ -1,0 +1,255 @@
+import type { Duplex } from 'node:stream';
+import { TypedEmitter } from '../shared/events.js';
+import { errorMessage } from '../shared/errors.js';
+import { ChunkReader, type RtmpMessage } from './chunk-reader.js';
+import { encodeChunks, Csid } from './chunk-writer.js';
+import { ClientHandshake, ServerHandshake } from './handshake.js';
+import {
+  MessageType,
+  UserControlEvent,
+  acknowledgementMessage,
+  parseUserControl,
+  readUint32,
+  setChunkSizeMessage,
+  splitAggregate,
+  userControlMessage,
+} from './control.js';
+import { parseCommand, type Command } from './commands.js';
+import { RtmpError } from './errors.js';
+
+/** Why a connection ended, as reported to its owner. */
+export interface CloseInfo {
+  /** Human-readable reason, safe to log (no stream keys). */
+  reason: string;
+  /** The error that ended it, if any. */
+  error?: Error;
+}
+
+/** Events of every RTMP connection. */
+export interface ConnectionEvents {
+  /** A command message (connect, publish, _result, onStatus…). */
+  command: [command: Command];
+  /** An audio, video or data message, timestamps as on the wire (32-bit). */
+  message: [message: RtmpMessage];
+  /** The handshake finished. */
+  ready: [];
+  /** The connection is gone; emitted exactly once. */
+  close: [info: CloseInfo];
+}
+
+/** Options of a connection. */
+export interface ConnectionOptions {
+  /** Our outgoing chunk size, announced right after the handshake (OBS uses 4096). */
+  chunkSize?: number;
+  /** Largest message the peer may declare (default 16 MiB). */
+  maxMessageBytes?: number;
+}
+
+/**
+ * One RTMP connection over any Duplex (plain socket, TLS socket, or an in-memory pair in tests): the
+ * handshake, chunking, and the protocol control messages that every session needs (chunk size,
+ * acknowledgements at the peer's window, ping replies). Sessions build on it and only see commands and
+ * media. Nothing here throws into the stream's event handlers: every error closes this one connection.
+ */
+export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
+  readonly stream: Duplex;
+  readonly #reader: ChunkReader;
+  #handshake: ServerHandshake | ClientHandshake | undefined;
+  #outChunkSize = 128;
+  readonly #wantedChunkSize: number;
+  /** Window the peer asked us to acknowledge at (WindowAckSize it sent). */
+  #peerWindow = 0;
+  #lastAckAt = 0;
+  #closed = false;
+  /** Bytes written to the stream, for output stats. */
+  bytesWritten = 0;
+
+  constructor(stream: Duplex, role: 'server' | 'client', options: ConnectionOptions = {}) {
+    super();
+    this.stream = stream;
+    this.#wantedChunkSize = options.chunkSize ?? 4096;
+    this.#reader = new ChunkReader(
+      options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes },
+    );
+    this.#handshake = role === 'server' ? new ServerHandshake() : new ClientHandshake();
+    stream.on('data', (chunk: Buffer) => {
+      this.#onData(chunk);
+    });
+    stream.on('error', (err) => {
+      this.close(`socket error: ${err.message}`, err);
+    });
+    stream.on('close', () => {
+      this.close('connection closed by peer');
+    });
+    stream.on('end', () => {
+      this.close('connection closed by peer');
+    });
+    if (this.#handshake instanceof ClientHandshake) this.#writeRaw(this.#handshake.start());
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Our outgoing chunk size (what shared pre-encoded bytes must have been encoded with). */
+  get chunkSize(): number {
+    return this.#outChunkSize;
+  }
+
+  /** Bytes received, including the handshake. */
+  get bytesRead(): number {
+    return this.#reader.bytesRead;
+  }
+
+  /** True when the kernel buffer is full: callers stop writing until `drain`. */
+  get congested(): boolean {
+    return this.stream.writableNeedDrain;
+  }
+
+  /** Bytes queued in user space behind the socket. */
+  get pendingBytes(): number {
+    return this.stream.writableLength;
+  }
+
+  /** Sends one message, chunked at our chunk size. */
+  send(message: RtmpMessage, csid: number = csidFor(message.typeId)): boolean {
+    return this.#writeRaw(encodeChunks(message, csid, this.#outChunkSize));
+  }
+
+  /** Sends bytes that were already chunked with this connection's chunk size (shared fan-out bytes). */
+  sendEncoded(bytes: Buffer): boolean {
+    return this.#writeRaw(bytes);
+  }
+
+  /** Ends the connection once; later calls do nothing. */
+  close(reason: string, error?: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handshake = undefined;
+    if (!this.stream.destroyed) {
+      // end() lets queued bytes (a final onStatus, deleteStream) go out; destroy() after a grace period.
+      this.stream.end();
+      const timer = setTimeout(() => this.stream.destroy(), 2000);
+      timer.unref();
+    }
+    this.safeEmit('close', error === undefined ? { reason } : { reason, error });
+    this.removeAllListeners();
+  }
+
+  #writeRaw(bytes: Buffer): boolean {
+    if (this.#closed || this.stream.destroyed) return false;
+    this.bytesWritten += bytes.length;
+    return this.stream.write(bytes);
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return;
+    try {
+      let data = chunk;
+      if (this.#handshake) {
+        const step = this.#handshake.push(chunk);
+        for (const out of step.send) this.#writeRaw(out);
+        if (!step.done) return;
+        this.#handshake = undefined;
+        this.#setOutChunkSize(this.#wantedChunkSize);
+        this.safeEmit('ready');
+        data = step.rest;
+        if (data.length === 0) return;
+      }
+      for (const message of this.#reader.push(data)) {
+        // A handler may have closed the connection on the previous message.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+        if (this.#closed) return;
+        this.#onMessage(message);
+      }
+      this.#maybeAcknowledge();
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.close(`protocol error: ${errorMessage(err)}`, error);
+    }
+  }
+
+  #setOutChunkSize(size: number): void {
+    this.send(setChunkSizeMessage(size), Csid.control);
+    this.#outChunkSize = size;
+  }
+
+  #onMessage(message: RtmpMessage): void {
+    switch (message.typeId) {
+      case MessageType.setChunkSize:
+      case MessageType.abort:
+      case MessageType.acknowledgement:
+      case MessageType.setPeerBandwidth:
+        // The reader applies chunk size and abort itself; acks and bandwidth hints need nothing from us:
+        // we never wait for acks (HPRTMP #16).
+        return;
+      case MessageType.windowAckSize:
+        this.#peerWindow = readUint32(message.payload, 'window acknowledgement size');
+        return;
+      case MessageType.userControl: {
+        const { event, value } = parseUserControl(message.payload);
+        // nginx-rtmp drops sessions that don't answer pings.
+        if (event === UserControlEvent.pingRequest) {
+          this.send(userControlMessage(UserControlEvent.pingResponse, value), Csid.control);
+        }
+        return;
+      }
+      case MessageType.commandAmf0:
+      case MessageType.commandAmf3:
+        this.#onCommand(message);
+        return;
+      case MessageType.aggregate:
+        for (const sub of splitAggregate(message)) this.#onMessage(sub);
+        return;
+      case MessageType.audio:
+      case MessageType.video:
+      case MessageType.dataAmf0:
+      case MessageType.dataAmf3:
+        this.safeEmit('message', message);
+        return;
+      default:
+        // Unknown message types (shared objects, …) are ignored, as every server does.
+        return;
+    }
+  }
+
+  #onCommand(message: RtmpMessage): void {
+    let command: Command;
+    try {
+      command = parseCommand(message);
+    } catch (err) {
+      // An AMF3 command we cannot read is skipped; a garbled AMF0 one ends the session.
+      if (message.typeId === MessageType.commandAmf3) return;
+      throw err;
+    }
+    this.safeEmit('command', command);
+  }
+
+  /** Acknowledge at the window the peer set (encoders drop after ~10 s without acks: SRS #795). */
+  #maybeAcknowledge(): void {
+    if (this.#peerWindow <= 0) return;
+    const read = this.#reader.bytesRead;
+    if (read - this.#lastAckAt >= this.#peerWindow) {
+      this.#lastAckAt = read;
+      this.send(acknowledgementMessage(read % 2 ** 32), Csid.control);
+    }
+  }
+}
+
+/** The chunk stream we send each message type on. */
+export function csidFor(typeId: number): number {
+  switch (typeId) {
+    case MessageType.audio:
+      return Csid.audio;
+    case MessageType.video:
+      return Csid.video;
+    case MessageType.dataAmf0:
+      return Csid.data;
+    case MessageType.commandAmf0:
+      return Csid.command;
+    default:
+      return Csid.control;
+  }
+}
+
+export { RtmpError };

@@ -1,0 +1,211 @@
+import type { Duplex } from 'node:stream';
+import { TypedEmitter } from '../shared/events.js';
+import { packetFromTag } from '../media/packet-from-tag.js';
+import type { MediaKind, MediaPacket } from '../media/packet.js';
+import { MessageType, UserControlEvent, setPeerBandwidthMessage, userControlMessage, windowAckSizeMessage } from './control.js';
+import { commandMessage, statusMessage, type Command } from './commands.js';
+import { RtmpConnection, type CloseInfo, type ConnectionOptions } from './connection.js';
+import { Csid } from './chunk-writer.js';
+import { TimestampUnwrapper } from './timestamp-unwrapper.js';
+import type { RtmpMessage } from './chunk-reader.js';
+
+/** What a client asked to publish or play. */
+export interface StreamRequest {
+  /** The application from `connect` (e.g. `live`). */
+  app: string;
+  /** The stream name without its query string: the stream key. */
+  name: string;
+  /** The query string after the name, if any (without `?`). */
+  query: string;
+  /** `tcUrl` from `connect`. */
+  tcUrl: string;
+}
+
+/** The answer of the owner to a publish or play request. */
+export type StreamDecision = { ok: true } | { ok: false; code: 'BadName' | 'Rejected' | 'Denied'; description: string };
+
+/** Events of a server-side session. */
+export interface ServerSessionEvents {
+  /** A publisher started: media follows. */
+  publish: [request: StreamRequest];
+  /** A player started: the owner now writes media with `sendMedia`. */
+  play: [request: StreamRequest];
+  /** A media packet from the publisher (dts unwrapped). */
+  media: [packet: MediaPacket];
+  /** The publisher said it stops (FCUnpublish / deleteStream / closeStream): a deliberate stop. */
+  unpublish: [];
+  /** The session ended. `clean` when the publisher said it stops before the connection went away. */
+  close: [info: CloseInfo & { clean: boolean }];
+}
+
+/** Options of a server session. */
+export interface ServerSessionOptions extends ConnectionOptions {
+  /** Decides a publish request (stream-key check lives with the caller). */
+  authorizePublish: (request: StreamRequest) => StreamDecision | Promise<StreamDecision>;
+  /** Decides a play request. */
+  authorizePlay: (request: StreamRequest) => StreamDecision | Promise<StreamDecision>;
+  /** Window acknowledgement size we ask the client to ack at. */
+  windowAckSize?: number;
+}
+
+const publishStreamId = 1;
+const kindOf: Partial<Record<number, MediaKind>> = {
+  [MessageType.audio]: 'audio',
+  [MessageType.video]: 'video',
+  [MessageType.dataAmf0]: 'data',
+};
+
+/**
+ * The server side of one RTMP session, as OBS and ffmpeg drive it: connect, releaseStream, FCPublish,
+ * createStream, publish (or play), media, then FCUnpublish/deleteStream on a deliberate stop.
+ */
+export class ServerSession extends TypedEmitter<ServerSessionEvents> {
+  readonly connection: RtmpConnection;
+  readonly #options: ServerSessionOptions;
+  #app = '';
+  #tcUrl = '';
+  #mode: 'idle' | 'authorizing' | 'publishing' | 'playing' = 'idle';
+  #unpublished = false;
+  readonly #unwrappers = new Map<number, TimestampUnwrapper>();
+
+  constructor(stream: Duplex, options: ServerSessionOptions) {
+    super();
+    this.#options = options;
+    this.connection = new RtmpConnection(stream, 'server', options);
+    this.connection.on('command', (command) => {
+      this.#onCommand(command);
+    });
+    this.connection.on('message', (message) => {
+      this.#onMessage(message);
+    });
+    this.connection.on('close', (info) => {
+      this.safeEmit('close', { ...info, clean: this.#unpublished });
+      this.removeAllListeners();
+    });
+  }
+
+  /** `publishing`, `playing`, or not yet either. */
+  get mode(): 'idle' | 'authorizing' | 'publishing' | 'playing' {
+    return this.#mode;
+  }
+
+  /** Closes the session with a reason for the log. */
+  close(reason: string): void {
+    this.connection.close(reason);
+  }
+
+  /** Sends a media packet to a playing client, with the given 32-bit-reducible timestamp. */
+  sendMedia(packet: MediaPacket, dts: number = packet.dts): boolean {
+    const typeId = packet.kind === 'audio' ? MessageType.audio : packet.kind === 'video' ? MessageType.video : MessageType.dataAmf0;
+    return this.connection.send({ typeId, streamId: publishStreamId, timestamp: dts, payload: packet.payload });
+  }
+
+  #onCommand(command: Command): void {
+    switch (command.name) {
+      case 'connect':
+        this.#onConnect(command);
+        return;
+      case 'releaseStream':
+      case 'FCPublish':
+        this.#result(command, [null]);
+        return;
+      case 'createStream':
+        this.#result(command, [publishStreamId]);
+        return;
+      case 'publish':
+      case 'play':
+        void this.#onStreamRequest(command);
+        return;
+      case 'FCUnpublish':
+      case 'deleteStream':
+      case 'closeStream':
+        if (this.#mode === 'publishing' && !this.#unpublished) {
+          this.#unpublished = true;
+          this.safeEmit('unpublish');
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  #onConnect(command: Command): void {
+    const props = command.commandObject ?? {};
+    this.#app = typeof props.app === 'string' ? props.app.replace(/\/+$/, '') : '';
+    this.#tcUrl = typeof props.tcUrl === 'string' ? props.tcUrl : '';
+    const window = this.#options.windowAckSize ?? 2_500_000;
+    this.connection.send(windowAckSizeMessage(window), Csid.control);
+    this.connection.send(setPeerBandwidthMessage(window, 2), Csid.control);
+    this.connection.send(
+      commandMessage(
+        '_result',
+        command.transactionId,
+        { fmsVer: 'FMS/3,5,7,7009', capabilities: 31, mode: 1 },
+        [{ level: 'status', code: 'NetConnection.Connect.Success', description: 'Connection succeeded.', objectEncoding: 0 }],
+      ),
+    );
+  }
+
+  async #onStreamRequest(command: Command): Promise<void> {
+    if (this.#mode !== 'idle') return;
+    const rawName = typeof command.args[0] === 'string' ? command.args[0] : '';
+    const queryAt = rawName.indexOf('?');
+    const request: StreamRequest = {
+      app: this.#app,
+      name: queryAt === -1 ? rawName : rawName.slice(0, queryAt),
+      query: queryAt === -1 ? '' : rawName.slice(queryAt + 1),
+      tcUrl: this.#tcUrl,
+    };
+    const isPublish = command.name === 'publish';
+    this.#mode = 'authorizing';
+    let decision: StreamDecision;
+    try {
+      decision = await (isPublish ? this.#options.authorizePublish(request) : this.#options.authorizePlay(request));
+    } catch {
+      decision = { ok: false, code: 'Rejected', description: 'Internal error' };
+    }
+    if (this.connection.closed) return;
+    const streamId = command.streamId || publishStreamId;
+    if (!decision.ok) {
+      const code = `NetStream.${isPublish ? 'Publish' : 'Play'}.${decision.code}`;
+      this.connection.send(statusMessage(streamId, 'error', code, decision.description));
+      this.close(`${isPublish ? 'publish' : 'play'} refused: ${code}`);
+      return;
+    }
+    if (isPublish) {
+      this.#mode = 'publishing';
+      this.connection.send(userControlMessage(UserControlEvent.streamBegin, streamId), Csid.control);
+      this.connection.send(statusMessage(streamId, 'status', 'NetStream.Publish.Start', 'Start publishing'));
+      this.safeEmit('publish', request);
+    } else {
+      this.#mode = 'playing';
+      this.connection.send(userControlMessage(UserControlEvent.streamBegin, streamId), Csid.control);
+      this.connection.send(statusMessage(streamId, 'status', 'NetStream.Play.Reset', 'Playing and resetting'));
+      this.connection.send(statusMessage(streamId, 'status', 'NetStream.Play.Start', 'Started playing'));
+      this.connection.send({
+        typeId: MessageType.dataAmf0,
+        streamId,
+        timestamp: 0,
+        payload: Buffer.from([0x02, 0x00, 0x11, ...Buffer.from('|RtmpSampleAccess'), 0x01, 0x01, 0x01, 0x01]),
+      });
+      this.safeEmit('play', request);
+    }
+  }
+
+  #onMessage(message: RtmpMessage): void {
+    if (this.#mode !== 'publishing') return;
+    const kind = kindOf[message.typeId];
+    if (kind === undefined || message.payload.length === 0) return;
+    let unwrapper = this.#unwrappers.get(message.typeId);
+    if (!unwrapper) {
+      unwrapper = new TimestampUnwrapper();
+      this.#unwrappers.set(message.typeId, unwrapper);
+    }
+    this.safeEmit('media', packetFromTag(kind, unwrapper.unwrap(message.timestamp), message.payload));
+  }
+
+  #result(command: Command, args: (null | number)[]): void {
+    if (command.transactionId === 0) return;
+    this.connection.send(commandMessage('_result', command.transactionId, null, args));
+  }
+}

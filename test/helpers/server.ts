@@ -1,0 +1,93 @@
+/** Our own server, started in-process on free ports with a throwaway data directory. */
+import { startServer, type RunningServer, type StartOptions } from '../../src/main.js';
+import { loadConfig } from '../../src/config.js';
+import { registerTestCleanup } from './process.js';
+import { makeTempDir } from './tmp.js';
+
+/** The admin password every test server gets. */
+export const testPassword = 'test-password-123';
+
+/** A running test server plus an authenticated API client. */
+export interface TestServer {
+  readonly server: RunningServer;
+  /** `rtmp://127.0.0.1:PORT/live` */
+  readonly ingestBase: string;
+  /** The main channel's ingest key. */
+  readonly ingestKey: string;
+  /** `http://127.0.0.1:PORT` */
+  readonly httpBase: string;
+  /** Calls the API with a bearer token; returns status and parsed JSON. */
+  api<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T; text: string }>;
+  stop(): Promise<void>;
+}
+
+/** Starts the server. `env` overrides configuration (e.g. `{ DROP_GRACE_MS: '2000' }`). */
+export async function startTestServer(
+  options: { env?: Record<string, string>; start?: StartOptions; dataDir?: string } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? makeTempDir('restream-data');
+  const config = loadConfig([], {
+    RTMP_PORT: '0',
+    RTMP_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    RESTREAM_ADMIN_PASSWORD: testPassword,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const server = await startServer(config, { announce: () => undefined, ...options.start });
+  registerTestCleanup(() => server.stop());
+  const httpBase = `http://127.0.0.1:${server.ports.http}`;
+  const token = server.store.auth.createToken('tests').token;
+  const api = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T; text: string }> => {
+    const response = await fetch(`${httpBase}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, text };
+  };
+  const main = server.store.channels.get('main');
+  return {
+    server,
+    ingestBase: `rtmp://127.0.0.1:${server.ports.rtmp}/live`,
+    ingestKey: main.ingestKey,
+    httpBase,
+    api,
+    stop: () => server.stop(),
+  };
+}
+
+/** Output status of the main channel from `/api/status`. */
+export interface OutputStatusView {
+  id: string;
+  name: string;
+  state: string;
+  lastError: string | null;
+  reconnects: number;
+  droppedFrames: number;
+  bytes: number;
+}
+
+/** The main channel's outputs, by name. */
+export async function outputsByName(test: TestServer): Promise<Map<string, OutputStatusView>> {
+  const { body } = await test.api<{ channels: { id: string; outputs: OutputStatusView[] }[] }>(
+    'GET',
+    '/api/status',
+  );
+  const main = body.channels.find((c) => c.id === 'main');
+  return new Map((main?.outputs ?? []).map((o) => [o.name, o]));
+}
