@@ -30,7 +30,9 @@ export function createDialer(tlsOptions: TlsDialOptions = {}): Dialer {
             host,
             port,
             ...(net.isIP(host) === 0 ? { servername: host } : {}),
-            ...(tlsOptions.ca === undefined ? {} : { ca: [...tls.rootCertificates, ...[tlsOptions.ca].flat()] }),
+            ...(tlsOptions.ca === undefined
+              ? {}
+              : { ca: [...tls.rootCertificates, ...[tlsOptions.ca].flat()] }),
           })
         : net.connect({ host, port });
       const timer = setTimeout(() => {

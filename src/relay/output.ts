@@ -1,7 +1,7 @@
 import { TypedEmitter } from '../shared/events.js';
 import { backoffDelayMs, defaultBackoff, type BackoffOptions } from '../shared/backoff.js';
 import { systemClock, type Clock, type Timer } from '../shared/clock.js';
-import { errorMessage } from '../shared/errors.js';
+import { errorCode, errorMessage } from '../shared/errors.js';
 import { maskUrlKey, silentLogger, type Logger } from '../shared/logger.js';
 import type { MediaPacket } from '../media/packet.js';
 import { ClientSession, publishTargetOf } from '../rtmp/client-session.js';
@@ -65,6 +65,12 @@ export interface OutputEvents {
 type Gate = 'headers' | 'keyframe' | 'open';
 
 /**
+ * A platform that closes the connection in reply to publish this many times in a row is refusing the
+ * key, not glitching: the output fails instead of hammering it (OBS gives up after the first).
+ */
+const publishClosesBeforeFailing = 3;
+
+/**
  * One destination's connection: publish like OBS, wait for Publish.Start, then headers and media from a
  * keyframe; keep up or drop whole GOPs; reconnect with backoff on transient failures, stop on fatal
  * ones. It never throws out: it reports through its state.
@@ -89,6 +95,8 @@ export class Output extends TypedEmitter<OutputEvents> {
   #timer: Timer | undefined;
   #congestedSince: number | undefined;
   #running = false;
+  /** Consecutive connections the platform closed in reply to publish. */
+  #closedAtPublish = 0;
 
   constructor(config: OutputConfig, options: OutputOptions) {
     super();
@@ -127,6 +135,7 @@ export class Output extends TypedEmitter<OutputEvents> {
     }
     this.#running = true;
     this.#attempt = 0;
+    this.#closedAtPublish = 0;
     void this.#connect();
   }
 
@@ -159,7 +168,8 @@ export class Output extends TypedEmitter<OutputEvents> {
     let url: URL;
     try {
       url = new URL(this.#config.url);
-      if (url.protocol !== 'rtmp:' && url.protocol !== 'rtmps:') throw new Error(`unsupported scheme ${url.protocol}`);
+      if (url.protocol !== 'rtmp:' && url.protocol !== 'rtmps:')
+        throw new Error(`unsupported scheme ${url.protocol}`);
     } catch (err) {
       this.#failed(new RelayError('BAD_URL', `bad destination URL: ${errorMessage(err)}`));
       return;
@@ -174,7 +184,10 @@ export class Output extends TypedEmitter<OutputEvents> {
       const session = new ClientSession(stream, publishTargetOf(url));
       this.#session = session;
       this.#timer = this.#clock.setTimeout(() => {
-        session.connection.close('publish timeout', new RelayError('PUBLISH_TIMEOUT', `no Publish.Start within ${this.#publishMs} ms`));
+        session.connection.close(
+          'publish timeout',
+          new RelayError('PUBLISH_TIMEOUT', `no Publish.Start within ${this.#publishMs} ms`),
+        );
       }, this.#publishMs);
       session.on('publishing', () => {
         this.#onPublishing(session);
@@ -199,7 +212,11 @@ export class Output extends TypedEmitter<OutputEvents> {
     this.#log.info('live');
     // Start from the latest keyframe the program has (a platform gets video at once), then go on live.
     for (const packet of this.#feed.recentGop()) this.#onPacket(session, packet);
-    this.#unsubscribe = this.#feed.subscribe({ onPacket: (packet) => { this.#onPacket(session, packet); } });
+    this.#unsubscribe = this.#feed.subscribe({
+      onPacket: (packet) => {
+        this.#onPacket(session, packet);
+      },
+    });
     this.#scheduleTick(session);
   }
 
@@ -210,7 +227,10 @@ export class Output extends TypedEmitter<OutputEvents> {
       this.stats.sample(session.connection.bytesWritten);
       if (this.stats.liveForMs() >= this.#stableMs) this.#attempt = 0;
       if (this.#congestedSince !== undefined && this.#clock.now() - this.#congestedSince >= this.#stallMs) {
-        session.connection.close('destination stopped reading', new RelayError('WRITE_STALLED', `destination took no data for ${this.#stallMs} ms`));
+        session.connection.close(
+          'destination stopped reading',
+          new RelayError('WRITE_STALLED', `destination took no data for ${this.#stallMs} ms`),
+        );
         return;
       }
       this.#scheduleTick(session);
@@ -274,12 +294,21 @@ export class Output extends TypedEmitter<OutputEvents> {
   /** Chunks a packet once per (chunk size, stream id) and shares the bytes with every other output. */
   #encode(session: ClientSession, item: FeedPacket): Buffer {
     const { packet } = item;
-    const typeId = packet.kind === 'audio' ? MessageType.audio : packet.kind === 'video' ? MessageType.video : MessageType.dataAmf0;
+    const typeId =
+      packet.kind === 'audio'
+        ? MessageType.audio
+        : packet.kind === 'video'
+          ? MessageType.video
+          : MessageType.dataAmf0;
     const chunkSize = session.connection.chunkSize;
     const key = `${chunkSize}:${session.streamId}`;
     const cached = item.wire?.get(key);
     if (cached) return cached;
-    const bytes = encodeChunks({ typeId, streamId: session.streamId, timestamp: packet.dts, payload: packet.payload }, csidFor(typeId), chunkSize);
+    const bytes = encodeChunks(
+      { typeId, streamId: session.streamId, timestamp: packet.dts, payload: packet.payload },
+      csidFor(typeId),
+      chunkSize,
+    );
     (item.wire ??= new Map()).set(key, bytes);
     return bytes;
   }
@@ -292,7 +321,8 @@ export class Output extends TypedEmitter<OutputEvents> {
 
   #retryOrFail(err: unknown): void {
     if (!this.#running) return;
-    if (isFatal(err)) {
+    this.#closedAtPublish = errorCode(err) === 'PUBLISH_CLOSED' ? this.#closedAtPublish + 1 : 0;
+    if (isFatal(err) || this.#closedAtPublish >= publishClosesBeforeFailing) {
       this.#failed(err);
       return;
     }

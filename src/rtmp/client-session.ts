@@ -45,6 +45,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
   #nextTransaction = 1;
   readonly #pending = new Map<number, string>();
   #publishing = false;
+  #publishSent = false;
 
   constructor(stream: Duplex, target: PublishTarget, options: ConnectionOptions = {}) {
     super();
@@ -63,9 +64,21 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
       this.#onCommand(command);
     });
     this.connection.on('close', (info) => {
-      this.safeEmit('close', info);
+      this.safeEmit('close', this.#explain(info));
       this.removeAllListeners();
     });
+  }
+
+  /**
+   * Many servers refuse a publish by just closing the connection (nginx-rtmp when on_publish denies;
+   * Twitch and YouTube for an unknown key), so a close between `publish` and `Publish.Start` is
+   * reported as PUBLISH_CLOSED: the output decides how often that may happen before it gives up.
+   */
+  #explain(info: CloseInfo): CloseInfo {
+    if (!this.#publishSent || this.#publishing || info.error instanceof RtmpError) return info;
+    const message =
+      'the platform closed the connection in reply to publish (wrong or unauthorised stream key?)';
+    return { reason: message, error: new RtmpError('PUBLISH_CLOSED', message, { cause: info.error }) };
   }
 
   /** The message stream id the platform gave us (0 until createStream answered). */
@@ -80,8 +93,17 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
   /** Sends one media packet with the given timestamp. */
   sendMedia(packet: MediaPacket, dts: number): boolean {
     const typeId =
-      packet.kind === 'audio' ? MessageType.audio : packet.kind === 'video' ? MessageType.video : MessageType.dataAmf0;
-    return this.connection.send({ typeId, streamId: this.#streamId, timestamp: dts, payload: packet.payload });
+      packet.kind === 'audio'
+        ? MessageType.audio
+        : packet.kind === 'video'
+          ? MessageType.video
+          : MessageType.dataAmf0;
+    return this.connection.send({
+      typeId,
+      streamId: this.#streamId,
+      timestamp: dts,
+      payload: packet.payload,
+    });
   }
 
   /** Ends the broadcast the way OBS does (FCUnpublish, deleteStream), then closes. */
@@ -128,8 +150,15 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     } else if (call === 'createStream') {
       const id = command.args[0];
       this.#streamId = typeof id === 'number' ? id : 1;
-      const message = commandMessage('publish', this.#nextTransaction++, null, [this.#target.streamName, 'live'], this.#streamId);
+      const message = commandMessage(
+        'publish',
+        this.#nextTransaction++,
+        null,
+        [this.#target.streamName, 'live'],
+        this.#streamId,
+      );
       this.connection.send(message, Csid.command);
+      this.#publishSent = true;
     }
   }
 

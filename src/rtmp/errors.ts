@@ -8,6 +8,7 @@ export type RtmpErrorCode =
   | 'COMMAND_MALFORMED'
   | 'PROTOCOL_VIOLATION'
   | 'PUBLISH_REJECTED'
+  | 'PUBLISH_CLOSED'
   | 'CONNECT_REJECTED'
   | 'TIMEOUT';
 

@@ -19,7 +19,10 @@ import { outputsByName, startTestServer } from '../helpers/server.js';
 const missing = missingPeers('ffmpeg', 'ffprobe', 'nginx', 'stunnel', 'openssl');
 
 /** Checks one recording as a platform's engineer would. */
-async function expectGoodRecording(file: string, expected: { width: number; height: number; minVideoFrames: number }): Promise<void> {
+async function expectGoodRecording(
+  file: string,
+  expected: { width: number; height: number; minVideoFrames: number },
+): Promise<void> {
   const streams = await probeStreams(file);
   expect(streams.video).toMatchObject({ codec: 'h264', width: expected.width, height: expected.height });
   expect(streams.audio).toMatchObject({ codec: 'aac', sampleRate: 48000, channels: 2 });
@@ -36,7 +39,12 @@ async function expectGoodRecording(file: string, expected: { width: number; heig
 
 describe.skipIf(missing !== '')(`relay to real platforms ${missing}`, () => {
   it('fans one OBS-like stream out to an ffmpeg receiver, nginx-rtmp and an RTMPS destination', async () => {
-    const nginx = await startNginxRtmp({ apps: [{ name: 'live', record: true }, { name: 'tls', record: true }] });
+    const nginx = await startNginxRtmp({
+      apps: [
+        { name: 'live', record: true },
+        { name: 'tls', record: true },
+      ],
+    });
     const tls = await startTlsTerminator({ connectPort: nginx.port });
     const receiverFile = path.join(makeTempDir('receiver'), 'got.flv');
     const receiver = await listenReceiver({ outFile: receiverFile, key: 'receiver-key' });
@@ -61,7 +69,9 @@ describe.skipIf(missing !== '')(`relay to real platforms ${missing}`, () => {
       timeoutMs: 15_000,
       peer: publisher.process,
     });
-    const status = await test.api<{ channels: { onAir: boolean; input: { codec: string; width: number } | null }[] }>('GET', '/api/status');
+    const status = await test.api<{
+      channels: { onAir: boolean; input: { codec: string; width: number } | null }[];
+    }>('GET', '/api/status');
     expect(status.body.channels[0]).toMatchObject({ onAir: true, input: { codec: 'avc', width: 640 } });
 
     // ffmpeg's -t ends with FCUnpublish/deleteStream: a clean stop ends the broadcast everywhere.
