@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { Program } from '../../../src/channel/program.js';
+import { Switcher } from '../../../src/channel/switcher.js';
+import type { MediaPacket } from '../../../src/media/packet.js';
+import type { Clock } from '../../../src/shared/clock.js';
+
+function fakeClock(): Clock & { advance(ms: number): void } {
+  let now = 0;
+  return {
+    now: () => now,
+    setTimeout: () => ({}),
+    clearTimeout: () => undefined,
+    advance: (ms) => {
+      now += ms;
+    },
+  };
+}
+
+const videoHeader = (bytes = [1, 2, 3]): MediaPacket => ({
+  kind: 'video',
+  dts: 0,
+  payload: Buffer.from([0x17, 0, 0, 0, 0, ...bytes]),
+  keyframe: true,
+  header: true,
+});
+const audioHeader: MediaPacket = {
+  kind: 'audio',
+  dts: 0,
+  payload: Buffer.from([0xaf, 0, 0x11, 0x90]),
+  keyframe: false,
+  header: true,
+};
+const video = (dts: number, keyframe = false): MediaPacket => ({
+  kind: 'video',
+  dts,
+  payload: Buffer.from([keyframe ? 0x17 : 0x27, 1, 0, 0, 0, dts & 0xff]),
+  keyframe,
+  header: false,
+});
+const audio = (dts: number): MediaPacket => ({
+  kind: 'audio',
+  dts,
+  payload: Buffer.from([0xaf, 1, dts & 0xff]),
+  keyframe: false,
+  header: false,
+});
+
+function recorder(program: Program): MediaPacket[] {
+  const got: MediaPacket[] = [];
+  program.subscribe({ onPacket: ({ packet }) => got.push(packet) });
+  return got;
+}
+
+describe('Switcher', () => {
+  it('starts a source at its first video keyframe after its headers, on a timeline starting at 0', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const switcher = new Switcher(program, fakeClock());
+    switcher.select('live');
+    switcher.push('live', audio(900)); // before any header or keyframe: not on air yet
+    switcher.push('live', video(1000, true)); // keyframe before the sequence header: still gated
+    switcher.push('live', videoHeader());
+    switcher.push('live', audioHeader);
+    switcher.push('live', video(1033));
+    switcher.push('live', video(2000, true));
+    switcher.push('live', audio(2010));
+    expect(switcher.onAir).toBe('live');
+    expect(got.map((p) => [p.kind, p.header, p.dts])).toEqual([
+      ['video', true, 0],
+      ['audio', true, 0],
+      ['video', false, 0],
+      ['audio', false, 10],
+    ]);
+  });
+
+  it('re-bases a returning source one frame after the last program packet, with one offset for both tracks', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const clock = fakeClock();
+    const switcher = new Switcher(program, clock);
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', audioHeader);
+    for (let i = 0; i < 30; i++) {
+      switcher.push('live', video(5000 + i * 40, i === 0));
+      switcher.push('live', audio(5000 + i * 40 + 5));
+    }
+    const lastVideo = got.filter((p) => p.kind === 'video').at(-1)!.dts;
+    expect(lastVideo).toBe(29 * 40);
+    // The publisher reconnects at once; its timestamps restart near 0 (OBS does that).
+    switcher.resetSource('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', audioHeader);
+    switcher.push('live', video(10, true));
+    switcher.push('live', audio(12));
+    const after = got.slice(-2);
+    // Headers were byte-identical: not sent again. Head was the last audio (29*40+5); one frame (40) on.
+    expect(after.map((p) => [p.kind, p.header, p.dts])).toEqual([
+      ['video', false, 29 * 40 + 5 + 40],
+      ['audio', false, 29 * 40 + 5 + 40 + 2],
+    ]);
+  });
+
+  it('keeps pace with the wall clock: a 3 s outage leaves a 3 s gap, not a backlog', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const clock = fakeClock();
+    const switcher = new Switcher(program, clock);
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', video(0, true));
+    clock.advance(3000);
+    switcher.resetSource('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', video(0, true));
+    expect(got.at(-1)!.dts).toBe(3000);
+  });
+
+  it('sends a sequence header again only when its bytes changed, before the first keyframe of the new source', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const switcher = new Switcher(program, fakeClock());
+    switcher.select('live');
+    switcher.push('live', videoHeader([1]));
+    switcher.push('live', video(0, true));
+    switcher.resetSource('live');
+    switcher.push('live', videoHeader([2]));
+    switcher.push('live', video(0, true));
+    expect(got.map((p) => [p.header, p.payload.at(-1)])).toEqual([
+      [true, 1],
+      [false, 0],
+      [true, 2],
+      [false, 0],
+    ]);
+    expect(program.headers().video?.payload.at(-1)).toBe(2);
+  });
+
+  it('drops a packet that would take its track backwards (B-frame reordering across a switch)', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const switcher = new Switcher(program, fakeClock());
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', video(1000, true));
+    switcher.push('live', audio(1100));
+    switcher.push('live', audio(1050)); // an encoder's audio jitter going back
+    switcher.push('live', audio(1150));
+    expect(got.filter((p) => p.kind === 'audio').map((p) => p.dts)).toEqual([100, 150]);
+  });
+
+  it('unwrapped 32-bit timestamps past 2^32 keep counting on the program', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const switcher = new Switcher(program, fakeClock());
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    const start = 2 ** 32 - 40;
+    switcher.push('live', video(start, true));
+    switcher.push('live', video(start + 40));
+    switcher.push('live', video(start + 80));
+    expect(got.filter((p) => !p.header).map((p) => p.dts)).toEqual([0, 40, 80]);
+  });
+
+  it('takes the program off air at once when no source is wanted', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const switcher = new Switcher(program, fakeClock());
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', video(0, true));
+    switcher.select(undefined);
+    switcher.push('live', video(40));
+    expect(switcher.onAir).toBeUndefined();
+    expect(got.filter((p) => !p.header)).toHaveLength(1);
+  });
+});
+
+describe('Program', () => {
+  it('keeps the packets since the latest keyframe for readers that connect late', () => {
+    const program = new Program();
+    program.write(video(0, true));
+    program.write(video(40));
+    program.write(video(80, true));
+    program.write(audio(90));
+    expect(program.recentGop().map((p) => p.packet.dts)).toEqual([80, 90]);
+  });
+
+  it('does not cache a GOP larger than its limit', () => {
+    const program = new Program(10);
+    program.write(video(0, true));
+    program.write({ ...video(40), payload: Buffer.alloc(20) });
+    expect(program.recentGop()).toHaveLength(0);
+  });
+});
