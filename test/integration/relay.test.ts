@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
 import { createDialer } from '../../src/relay/dial.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { publishTestStream, listenReceiver } from '../helpers/ffmpeg.js';
 import { checkTimeline, decodeErrors, probePackets, probeStreams } from '../helpers/ffprobe.js';
 import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
@@ -48,8 +50,14 @@ describe.skipIf(missing !== '')(`relay to real platforms ${missing}`, () => {
     const tls = await startTlsTerminator({ connectPort: nginx.port });
     const receiverFile = path.join(makeTempDir('receiver'), 'got.flv');
     const receiver = await listenReceiver({ outFile: receiverFile, key: 'receiver-key' });
+    const logStream = new PassThrough();
+    const logLines: string[] = [];
+    logStream.on('data', (chunk: Buffer) => logLines.push(chunk.toString('utf8')));
     const test = await startTestServer({
-      start: { output: { dial: createDialer({ ca: readFileSync(tls.caFile) }) } },
+      start: {
+        logger: createLogger('trace', logStream),
+        output: { dial: createDialer({ ca: readFileSync(tls.caFile) }) },
+      },
     });
 
     const platforms = [
@@ -92,5 +100,11 @@ describe.skipIf(missing !== '')(`relay to real platforms ${missing}`, () => {
     await expectGoodRecording(tlsFile!, { width: 640, height: 360, minVideoFrames: sent - 15 });
     expect(path.basename(tlsFile!)).toContain('secret-tls-key-42');
     await tls.stop();
+
+    // Everything was logged at trace level, and still no platform key (nor the ingest key) is in it.
+    const logs = logLines.join('');
+    expect(logs).toContain('live');
+    for (const platform of platforms) expect(logs).not.toContain(platform.streamKey);
+    expect(logs).not.toContain(test.ingestKey);
   });
 });
