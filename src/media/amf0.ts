@@ -51,50 +51,55 @@ const MAX_DEPTH = 64;
 const OBJECT_END = 0x09;
 
 class Amf0Decoder {
+  readonly #buf: Buffer;
+  /** Offset of the next unread byte. */
   pos = 0;
-  constructor(private readonly buf: Buffer) {}
 
-  get remaining(): number {
-    return this.buf.length - this.pos;
+  constructor(buf: Buffer) {
+    this.#buf = buf;
   }
 
-  private need(n: number): void {
+  get remaining(): number {
+    return this.#buf.length - this.pos;
+  }
+
+  #need(n: number): void {
     if (n > this.remaining) {
       throw new Amf0Error('AMF_MALFORMED', `AMF0 truncated: need ${n} bytes at offset ${this.pos}`);
     }
   }
 
-  private u8(): number {
-    this.need(1);
-    const v = this.buf.readUInt8(this.pos);
+  #u8(): number {
+    this.#need(1);
+    const v = this.#buf.readUInt8(this.pos);
     this.pos += 1;
     return v;
   }
 
-  private u16(): number {
-    this.need(2);
-    const v = this.buf.readUInt16BE(this.pos);
+  #u16(): number {
+    this.#need(2);
+    const v = this.#buf.readUInt16BE(this.pos);
     this.pos += 2;
     return v;
   }
 
-  private u32(): number {
-    this.need(4);
-    const v = this.buf.readUInt32BE(this.pos);
+  #u32(): number {
+    this.#need(4);
+    const v = this.#buf.readUInt32BE(this.pos);
     this.pos += 4;
     return v;
   }
 
-  private f64(): number {
-    this.need(8);
-    const v = this.buf.readDoubleBE(this.pos);
+  #f64(): number {
+    this.#need(8);
+    const v = this.#buf.readDoubleBE(this.pos);
     this.pos += 8;
     return v;
   }
 
-  private utf8(length: number): string {
-    this.need(length);
-    const s = this.buf.toString('utf8', this.pos, this.pos + length);
+  #utf8(length: number): string {
+    this.#need(length);
+    const s = this.#buf.toString('utf8', this.pos, this.pos + length);
     this.pos += length;
     return s;
   }
@@ -102,29 +107,29 @@ class Amf0Decoder {
   value(depth: number): AmfValue {
     if (depth > MAX_DEPTH) throw new Amf0Error('AMF_MALFORMED', `AMF0 nesting deeper than ${MAX_DEPTH}`);
     const at = this.pos;
-    const marker = this.u8();
+    const marker = this.#u8();
     switch (marker) {
       case 0x00:
-        return this.f64();
+        return this.#f64();
       case 0x01:
-        return this.u8() !== 0;
+        return this.#u8() !== 0;
       case 0x02:
-        return this.utf8(this.u16());
+        return this.#utf8(this.#u16());
       case 0x03:
-        return this.properties(depth);
+        return this.#properties(depth);
       case 0x05:
         return null;
       case 0x06:
       case 0x0d:
         return undefined;
       case 0x07:
-        this.u16();
+        this.#u16();
         return undefined;
       case 0x08:
-        this.u32(); // the count is only a hint; the end marker terminates
-        return new AmfEcmaArray(this.properties(depth));
+        this.#u32(); // the count is only a hint; the end marker terminates
+        return new AmfEcmaArray(this.#properties(depth));
       case 0x0a: {
-        const count = this.u32();
+        const count = this.#u32();
         // Each element takes at least one byte, so a larger count is a lie: refuse before allocating.
         if (count > this.remaining) {
           throw new Amf0Error('AMF_MALFORMED', `AMF0 strict array of ${count} at offset ${at} overruns`);
@@ -134,16 +139,16 @@ class Amf0Decoder {
         return items;
       }
       case 0x0b: {
-        const ms = this.f64();
-        this.u16(); // time zone: reserved, should be 0
+        const ms = this.#f64();
+        this.#u16(); // time zone: reserved, should be 0
         return new Date(ms);
       }
       case 0x0c:
       case 0x0f:
-        return this.utf8(this.u32());
+        return this.#utf8(this.#u32());
       case 0x10:
-        this.utf8(this.u16()); // class name: dropped, the properties are what callers read
-        return this.properties(depth);
+        this.#utf8(this.#u16()); // class name: dropped, the properties are what callers read
+        return this.#properties(depth);
       case 0x11:
         throw new Amf0Error('AMF3_UNSUPPORTED', `AMF3 value (AVM+ switch) at offset ${at}`);
       default:
@@ -155,12 +160,12 @@ class Amf0Decoder {
   }
 
   /** property* then the empty key + 0x09 end marker (shared by object, ECMA array and typed object). */
-  private properties(depth: number): AmfObject {
+  #properties(depth: number): AmfObject {
     const obj: AmfObject = {};
     for (;;) {
-      const key = this.utf8(this.u16());
-      this.need(1);
-      if (key === '' && this.buf.readUInt8(this.pos) === OBJECT_END) {
+      const key = this.#utf8(this.#u16());
+      this.#need(1);
+      if (key === '' && this.#buf.readUInt8(this.pos) === OBJECT_END) {
         this.pos += 1;
         return obj;
       }
@@ -212,96 +217,96 @@ export function decodeAmf0Prefix(buf: Buffer, maxValues: number): { values: AmfV
 }
 
 class Amf0Encoder {
-  private buf = Buffer.allocUnsafe(256);
-  private pos = 0;
+  #buf = Buffer.allocUnsafe(256);
+  #pos = 0;
 
-  private reserve(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(grown, 0, 0, this.pos);
-    this.buf = grown;
+  #reserve(n: number): void {
+    if (this.#pos + n <= this.#buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#pos + n));
+    this.#buf.copy(grown, 0, 0, this.#pos);
+    this.#buf = grown;
   }
 
-  private u8(v: number): void {
-    this.reserve(1);
-    this.pos = this.buf.writeUInt8(v, this.pos);
+  #u8(v: number): void {
+    this.#reserve(1);
+    this.#pos = this.#buf.writeUInt8(v, this.#pos);
   }
 
-  private u16(v: number): void {
-    this.reserve(2);
-    this.pos = this.buf.writeUInt16BE(v, this.pos);
+  #u16(v: number): void {
+    this.#reserve(2);
+    this.#pos = this.#buf.writeUInt16BE(v, this.#pos);
   }
 
-  private u32(v: number): void {
-    this.reserve(4);
-    this.pos = this.buf.writeUInt32BE(v, this.pos);
+  #u32(v: number): void {
+    this.#reserve(4);
+    this.#pos = this.#buf.writeUInt32BE(v, this.#pos);
   }
 
-  private f64(v: number): void {
-    this.reserve(8);
-    this.pos = this.buf.writeDoubleBE(v, this.pos);
+  #f64(v: number): void {
+    this.#reserve(8);
+    this.#pos = this.#buf.writeDoubleBE(v, this.#pos);
   }
 
-  private bytes(s: string, length: number): void {
-    this.reserve(length);
-    this.pos += this.buf.write(s, this.pos, length, 'utf8');
+  #bytes(s: string, length: number): void {
+    this.#reserve(length);
+    this.#pos += this.#buf.write(s, this.#pos, length, 'utf8');
   }
 
   value(v: AmfValue, depth: number): void {
     if (depth > MAX_DEPTH) throw new Amf0Error('AMF_MALFORMED', `AMF0 value nested deeper than ${MAX_DEPTH}`);
     if (v === null) {
-      this.u8(0x05);
+      this.#u8(0x05);
     } else if (v === undefined) {
-      this.u8(0x06);
+      this.#u8(0x06);
     } else if (typeof v === 'number') {
-      this.u8(0x00);
-      this.f64(v);
+      this.#u8(0x00);
+      this.#f64(v);
     } else if (typeof v === 'boolean') {
-      this.u8(0x01);
-      this.u8(v ? 1 : 0);
+      this.#u8(0x01);
+      this.#u8(v ? 1 : 0);
     } else if (typeof v === 'string') {
       const length = Buffer.byteLength(v, 'utf8');
       if (length > 0xffff) {
-        this.u8(0x0c);
-        this.u32(length);
+        this.#u8(0x0c);
+        this.#u32(length);
       } else {
-        this.u8(0x02);
-        this.u16(length);
+        this.#u8(0x02);
+        this.#u16(length);
       }
-      this.bytes(v, length);
+      this.#bytes(v, length);
     } else if (v instanceof Date) {
-      this.u8(0x0b);
-      this.f64(v.getTime());
-      this.u16(0);
+      this.#u8(0x0b);
+      this.#f64(v.getTime());
+      this.#u16(0);
     } else if (Array.isArray(v)) {
-      this.u8(0x0a);
-      this.u32(v.length);
+      this.#u8(0x0a);
+      this.#u32(v.length);
       for (const item of v) this.value(item, depth + 1);
     } else if (v instanceof AmfEcmaArray) {
-      this.u8(0x08);
-      this.u32(Object.keys(v.entries).length);
-      this.properties(v.entries, depth);
+      this.#u8(0x08);
+      this.#u32(Object.keys(v.entries).length);
+      this.#properties(v.entries, depth);
     } else {
-      this.u8(0x03);
-      this.properties(v, depth);
+      this.#u8(0x03);
+      this.#properties(v, depth);
     }
   }
 
-  private properties(obj: AmfObject, depth: number): void {
+  #properties(obj: AmfObject, depth: number): void {
     for (const key of Object.keys(obj)) {
       const length = Buffer.byteLength(key, 'utf8');
       if (length > 0xffff) throw new Amf0Error('AMF_MALFORMED', 'AMF0 object key longer than 65535 bytes');
-      this.u16(length);
-      this.bytes(key, length);
+      this.#u16(length);
+      this.#bytes(key, length);
       this.value(obj[key], depth + 1);
     }
-    this.u16(0);
-    this.u8(OBJECT_END);
+    this.#u16(0);
+    this.#u8(OBJECT_END);
   }
 
   finish(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
+    const out = Buffer.allocUnsafe(this.#pos);
+    this.#buf.copy(out, 0, 0, this.#pos);
     return out;
   }
 }

@@ -165,7 +165,9 @@ export class ChunkReader {
       let consumed = pos;
       const startsMessage = !stream.inProgress;
       if (stream.extended) {
-        if (end < pos + 4) return false; // need the 4 bytes before deciding
+        // Need the 4 bytes before deciding. (So an old-librtmp continuation shorter than 4 bytes waits for
+        // the next chunk to arrive; with media flowing that is immediate.)
+        if (end < pos + 4) return false;
         const value = h.readUInt32BE(pos);
         if (startsMessage) {
           // A new message must repeat the field (spec 5.3.1.3); its value is the delta to apply.
