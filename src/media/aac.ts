@@ -3,7 +3,9 @@ import { MediaError, wrapMediaErrors } from './errors.js';
 import type { AudioConfig } from './audio-tag.js';
 
 /** samplingFrequencyIndex → Hz (ISO/IEC 14496-3 1.6.3.4, Table 1.18); 13 and 14 are reserved. */
-const SAMPLE_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+const SAMPLE_RATES = [
+  96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+];
 /** channelConfiguration → channel count (14496-3 Table 1.19, amended); 0 = described by a PCE. */
 const CHANNELS = [0, 1, 2, 3, 4, 5, 6, 8, 0, 0, 0, 7, 8, 24, 8];
 
@@ -85,7 +87,10 @@ function readSampleRate(r: BitReader): number {
 }
 
 /** GASpecificConfig (14496-3 4.4.1), then the 0x2b7 / 0x548 sync extensions. */
-function readBackwardCompatibleExtension(r: BitReader, aot: number): { sbr: boolean; ps: boolean; extRate: number } {
+function readBackwardCompatibleExtension(
+  r: BitReader,
+  aot: number,
+): { sbr: boolean; ps: boolean; extRate: number } {
   const none = { sbr: false, ps: false, extRate: 0 };
   r.readBit(); // frameLengthFlag
   if (r.readFlag()) r.readBits(14); // dependsOnCoreCoder → coreCoderDelay

@@ -1,5 +1,6 @@
 import { MediaError, wrapMediaErrors } from './errors.js';
 import { parseAacAudioSpecificConfig } from './aac.js';
+import { fourCcToString } from './video-tag.js';
 
 /** Audio codec of a tag, from the legacy SoundFormat or the Enhanced RTMP v2 FourCC. */
 export type AudioCodec = 'aac' | 'mp3' | 'opus' | 'flac' | 'ac3' | 'eac3' | 'other';
@@ -37,15 +38,29 @@ const SOUND_EX_HEADER = 9;
 const SOUND_AAC = 10;
 const SOUND_MP3_8K = 14;
 
-const PACKET = { sequenceStart: 0, codedFrames: 1, sequenceEnd: 2, multichannelConfig: 4, multitrack: 5, modEx: 7 };
+const PACKET = {
+  sequenceStart: 0,
+  codedFrames: 1,
+  sequenceEnd: 2,
+  multichannelConfig: 4,
+  multitrack: 5,
+  modEx: 7,
+};
 const ONE_TRACK = 0;
 
-const FOURCC_MP4A = 0x6d703461;
-const FOURCC_OPUS = 0x4f707573;
-const FOURCC_FLAC = 0x664c6143;
-const FOURCC_AC3 = 0x61632d33;
-const FOURCC_EAC3 = 0x65632d33;
-const FOURCC_MP3 = 0x2e6d7033;
+/** Known FourCCs as big-endian uint32 → [codec, name]: the hot path compares numbers, allocates no strings. */
+const FOURCCS = new Map<number, readonly [AudioCodec, string]>(
+  (
+    [
+      ['mp4a', 'aac'],
+      ['Opus', 'opus'],
+      ['fLaC', 'flac'],
+      ['ac-3', 'ac3'],
+      ['ec-3', 'eac3'],
+      ['.mp3', 'mp3'],
+    ] as const
+  ).map(([name, codec]) => [Buffer.from(name, 'latin1').readUInt32BE(0), [codec, name]]),
+);
 
 /**
  * Reads the audio tag header: legacy AudioTagHeader (FLV spec v10.1 E.4.2.1) or the Enhanced RTMP v2
@@ -74,7 +89,7 @@ export function inspectAudioTag(payload: Buffer): AudioTagInfo {
     dataOffset: h.dataOffset,
     multitrack: h.multitrack,
   };
-  if (h.fourCc !== 0) info.fourCc = fourCcName(h.fourCc);
+  if (h.fourCc !== 0) info.fourCc = FOURCCS.get(h.fourCc)?.[1] ?? fourCcToString(h.fourCc);
   return info;
 }
 
@@ -101,14 +116,27 @@ interface Header {
   multitrack: boolean;
 }
 
-const scratch: Header = { codec: 'other', fourCc: 0, sequenceHeader: false, dataOffset: 0, multitrack: false };
+const scratch: Header = {
+  codec: 'other',
+  fourCc: 0,
+  sequenceHeader: false,
+  dataOffset: 0,
+  multitrack: false,
+};
 
-function set(h: Header, codec: AudioCodec, fourCc: number, header: boolean, offset: number, multitrack: boolean): void {
+function set(
+  h: Header,
+  codec: AudioCodec,
+  fourCc: number,
+  header: boolean,
+  offset: number,
+  multi: boolean,
+): void {
   h.codec = codec;
   h.fourCc = fourCc;
   h.sequenceHeader = header;
   h.dataOffset = offset;
-  h.multitrack = multitrack;
+  h.multitrack = multi;
 }
 
 /** Throws RangeError (read past the end) or MediaError on a garbled header. */
@@ -158,48 +186,10 @@ function readHeader(p: Buffer, h: Header): void {
     case PACKET.codedFrames:
     case PACKET.sequenceEnd:
     case PACKET.multichannelConfig:
-      set(h, codecOfFourCc(fourCc), fourCc, packetType === PACKET.sequenceStart, pos, multitrack);
+      set(h, FOURCCS.get(fourCc)?.[0] ?? 'other', fourCc, packetType === 0, pos, multitrack);
       return;
     default:
       throw new MediaError('TAG_MALFORMED', `audio tag: unknown packet type ${packetType}`);
-  }
-}
-
-function codecOfFourCc(fourCc: number): AudioCodec {
-  switch (fourCc) {
-    case FOURCC_MP4A:
-      return 'aac';
-    case FOURCC_OPUS:
-      return 'opus';
-    case FOURCC_FLAC:
-      return 'flac';
-    case FOURCC_AC3:
-      return 'ac3';
-    case FOURCC_EAC3:
-      return 'eac3';
-    case FOURCC_MP3:
-      return 'mp3';
-    default:
-      return 'other';
-  }
-}
-
-function fourCcName(fourCc: number): string {
-  switch (fourCc) {
-    case FOURCC_MP4A:
-      return 'mp4a';
-    case FOURCC_OPUS:
-      return 'Opus';
-    case FOURCC_FLAC:
-      return 'fLaC';
-    case FOURCC_AC3:
-      return 'ac-3';
-    case FOURCC_EAC3:
-      return 'ec-3';
-    case FOURCC_MP3:
-      return '.mp3';
-    default:
-      return String.fromCharCode(fourCc >>> 24, (fourCc >>> 16) & 0xff, (fourCc >>> 8) & 0xff, fourCc & 0xff);
   }
 }
 
@@ -214,7 +204,8 @@ export function audioConfigOf(payload: Buffer): AudioConfig {
     const data = payload.subarray(tag.dataOffset);
     switch (tag.codec) {
       case 'aac':
-        if (!tag.sequenceHeader) throw new MediaError('CONFIG_MALFORMED', 'AAC payload is not a sequence header');
+        if (!tag.sequenceHeader)
+          throw new MediaError('CONFIG_MALFORMED', 'AAC payload is not a sequence header');
         return parseAacAudioSpecificConfig(data);
       case 'mp3':
         return parseMp3FrameHeader(data) ?? legacyConfig(payload, 'mp3');
@@ -236,6 +227,12 @@ export function audioConfigOf(payload: Buffer): AudioConfig {
 
 const LEGACY_RATES = [5512, 11025, 22050, 44100];
 const LEGACY_NAMES = ['PCM', 'ADPCM', 'MP3', 'PCM LE', 'Nellymoser 16kHz', 'Nellymoser 8kHz', 'Nellymoser'];
+const LEGACY_EXTRA_NAMES: Partial<Record<number, string>> = {
+  7: 'G.711 A-law',
+  8: 'G.711 mu-law',
+  11: 'Speex',
+  14: 'MP3',
+};
 
 /** Rate and channels from the AudioTagHeader flags (FLV spec E.4.2.1), with the fixed-rate formats. */
 function legacyConfig(payload: Buffer, codec: 'mp3' | 'other'): AudioConfig {
@@ -246,10 +243,9 @@ function legacyConfig(payload: Buffer, codec: 'mp3' | 'other'): AudioConfig {
   if (format === 4 || format === 11) [sampleRate, channels] = [16000, 1]; // Nellymoser 16k, Speex
   if (format === 5 || format === 7 || format === 8 || format === 14) sampleRate = 8000; // Nellymoser 8k, G.711, MP3 8k
   if (format === 5) channels = 1;
-  const names: Record<number, string> = { 7: 'G.711 A-law', 8: 'G.711 mu-law', 11: 'Speex', 14: 'MP3' };
   return {
     codec,
-    profile: names[format] ?? LEGACY_NAMES[format] ?? `SoundFormat ${format}`,
+    profile: LEGACY_EXTRA_NAMES[format] ?? LEGACY_NAMES[format] ?? `SoundFormat ${format}`,
     sampleRate,
     channels,
     codecString: codec === 'mp3' ? 'mp4a.6B' : `flv-sound.${format}`,
@@ -295,7 +291,8 @@ function parseOpusHead(data: Buffer): AudioConfig {
  */
 function parseFlacStreamInfo(data: Buffer): AudioConfig {
   let pos = data.toString('latin1', 0, 4) === 'fLaC' ? 4 : 0;
-  if ((data.readUInt8(pos) & 0x7f) !== 0) throw new MediaError('CONFIG_MALFORMED', 'FLAC: first block is not STREAMINFO');
+  if ((data.readUInt8(pos) & 0x7f) !== 0)
+    throw new MediaError('CONFIG_MALFORMED', 'FLAC: first block is not STREAMINFO');
   pos += 4 + 10;
   const rateBits = data.readUIntBE(pos, 3); // sample rate:20 channels-1:3 bps high bit:1
   return {

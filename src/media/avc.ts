@@ -79,7 +79,8 @@ export function parseAvcSps(rbsp: Buffer): AvcSpsInfo {
   let separateColourPlane = false;
   if (HIGH_PROFILES.has(profileIdc)) {
     chromaFormatIdc = r.readUE();
-    if (chromaFormatIdc > 3) throw new MediaError('CONFIG_MALFORMED', `SPS chroma_format_idc ${chromaFormatIdc}`);
+    if (chromaFormatIdc > 3)
+      throw new MediaError('CONFIG_MALFORMED', `SPS chroma_format_idc ${chromaFormatIdc}`);
     if (chromaFormatIdc === 3) separateColourPlane = r.readFlag();
     r.readUE(); // bit_depth_luma_minus8
     r.readUE(); // bit_depth_chroma_minus8

@@ -39,7 +39,8 @@ export class BitReader {
 
   /** Reads `count` bits (0..32) as an unsigned number. */
   readBits(count: number): number {
-    if (count < 0 || count > 32) throw new MediaError('CONFIG_MALFORMED', `cannot read ${count} bits at once`);
+    if (count < 0 || count > 32)
+      throw new MediaError('CONFIG_MALFORMED', `cannot read ${count} bits at once`);
     if (count > this.bitsLeft) throw new MediaError('CONFIG_MALFORMED', 'bitstream ended early');
     let value = 0;
     for (let i = 0; i < count; i++) value = value * 2 + this.readBit();

@@ -30,6 +30,8 @@ export function wrapMediaErrors<T>(code: MediaErrorCode, what: string, parse: ()
     return parse();
   } catch (err) {
     if (err instanceof MediaError) throw err;
-    throw new MediaError(code, `${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new MediaError(code, `${what}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
 }

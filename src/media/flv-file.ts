@@ -34,7 +34,12 @@ const KIND_OF_TYPE: Partial<Record<number, MediaKind>> = { 8: 'audio', 9: 'video
  * PreviousTagSize. Throws MediaError FLV_MALFORMED on a bad signature or header. A truncated last tag is
  * dropped and reported with `truncated`; tags of other types (encrypted, unknown) are skipped.
  */
-export function readFlv(buf: Buffer): { hasAudio: boolean; hasVideo: boolean; tags: FlvTag[]; truncated: boolean } {
+export function readFlv(buf: Buffer): {
+  hasAudio: boolean;
+  hasVideo: boolean;
+  tags: FlvTag[];
+  truncated: boolean;
+} {
   if (buf.length < HEADER_SIZE || buf.toString('latin1', 0, 3) !== 'FLV') {
     throw new MediaError('FLV_MALFORMED', 'not an FLV file (no FLV signature)');
   }
@@ -61,7 +66,8 @@ export function readFlv(buf: Buffer): { hasAudio: boolean; hasVideo: boolean; ta
       break;
     }
     const kind = KIND_OF_TYPE[type];
-    if (kind !== undefined && !filtered) tags.push({ kind, timestamp, payload: buf.subarray(start, start + size) });
+    if (kind !== undefined && !filtered)
+      tags.push({ kind, timestamp, payload: buf.subarray(start, start + size) });
     pos = start + size + 4;
     if (pos > buf.length) truncated = true; // the last tag is whole; only its PreviousTagSize is missing
   }

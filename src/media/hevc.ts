@@ -60,7 +60,8 @@ function findSps(record: Buffer): Buffer {
     for (let n = 0; n < count; n++) {
       const length = record.readUInt16BE(pos);
       pos += 2;
-      if (pos + length > record.length) throw new MediaError('CONFIG_MALFORMED', 'hvcC NAL unit runs past the end');
+      if (pos + length > record.length)
+        throw new MediaError('CONFIG_MALFORMED', 'hvcC NAL unit runs past the end');
       const nal = record.subarray(pos, pos + length);
       pos += length;
       if (type === NAL_SPS && length > 2 && ((nal.readUInt8(0) >>> 1) & 0x3f) === NAL_SPS) return nal;
@@ -84,7 +85,8 @@ export function parseHevcSps(rbsp: Buffer): { width: number; height: number } {
   skipProfileTierLevel(r, maxSubLayersMinus1);
   r.readUE(); // sps_seq_parameter_set_id
   const chromaFormatIdc = r.readUE();
-  if (chromaFormatIdc > 3) throw new MediaError('CONFIG_MALFORMED', `SPS chroma_format_idc ${chromaFormatIdc}`);
+  if (chromaFormatIdc > 3)
+    throw new MediaError('CONFIG_MALFORMED', `SPS chroma_format_idc ${chromaFormatIdc}`);
   const separateColourPlane = chromaFormatIdc === 3 ? r.readFlag() : false;
   let width = r.readUE();
   let height = r.readUE();

@@ -1,4 +1,11 @@
-import { AmfEcmaArray, amfProps, decodeAmf0Prefix, encodeAmf0, type AmfObject, type AmfValue } from './amf0.js';
+import {
+  AmfEcmaArray,
+  amfProps,
+  decodeAmf0Prefix,
+  encodeAmf0,
+  type AmfObject,
+  type AmfValue,
+} from './amf0.js';
 import { MediaError } from './errors.js';
 
 /** Stream metadata (onMetaData, FLV spec E.5 and Enhanced RTMP "Enhancing onMetaData"); unknown keys kept. */
@@ -88,7 +95,11 @@ function codecId(value: unknown): number | string | undefined {
 export function encodeMetadata(meta: StreamMetadata): Buffer {
   const entries: AmfObject = {};
   for (const [key, value] of Object.entries(meta)) {
-    if ((key === 'videocodecid' || key === 'audiocodecid') && typeof value === 'string' && value.length === 4) {
+    if (
+      (key === 'videocodecid' || key === 'audiocodecid') &&
+      typeof value === 'string' &&
+      value.length === 4
+    ) {
       entries[key] = value.split('').reduce((n, c) => n * 256 + (c.charCodeAt(0) & 0xff), 0);
     } else if (isAmfValue(value) && value !== undefined) {
       entries[key] = value;
@@ -138,8 +149,7 @@ function amfStringIs(payload: Buffer, pos: number, expected: Buffer): boolean {
   const end = pos + 3 + expected.length;
   if (payload.length < end) return false;
   if (payload.readUInt8(pos) !== 0x02 || payload.readUInt16BE(pos + 1) !== expected.length) return false;
-  for (let i = 0; i < expected.length; i++) {
-    if (payload.readUInt8(pos + 3 + i) !== expected.readUInt8(i)) return false;
-  }
+  // Indexing is safe (the length is checked above) and much cheaper than readUInt8 per byte on this path.
+  for (let i = 0; i < expected.length; i++) if (payload[pos + 3 + i] !== expected[i]) return false;
   return true;
 }

@@ -45,9 +45,18 @@ export interface VideoConfig {
 // FourCCs as big-endian uint32, so the hot path compares numbers and allocates no strings.
 const FOURCC_AVC1 = 0x61766331;
 const FOURCC_HVC1 = 0x68766331;
-const FOURCC_AV01 = 0x61763031;
-const FOURCC_VP09 = 0x76703039;
-const FOURCC_VP08 = 0x76703038;
+/** Known FourCCs: uint32 → [codec, name]. */
+const FOURCCS = new Map<number, readonly [VideoCodec, string]>(
+  (
+    [
+      ['avc1', 'avc'],
+      ['hvc1', 'hevc'],
+      ['av01', 'av1'],
+      ['vp09', 'vp9'],
+      ['vp08', 'vp8'],
+    ] as const
+  ).map(([name, codec]) => [Buffer.from(name, 'latin1').readUInt32BE(0), [codec, name]]),
+);
 
 const FRAME_KEY = 1;
 const FRAME_COMMAND = 5;
@@ -88,20 +97,22 @@ export function inspectVideoTag(payload: Buffer): VideoTagInfo {
   }
   const info: VideoTagInfo = {
     codec: h.codec,
-    keyframe: h.keyframe,
-    sequenceHeader: h.sequenceHeader,
-    sequenceEnd: h.sequenceEnd,
+    keyframe: (h.flags & VIDEO_KEYFRAME) !== 0,
+    sequenceHeader: (h.flags & VIDEO_SEQUENCE_HEADER) !== 0,
+    sequenceEnd: (h.flags & SEQUENCE_END) !== 0,
     compositionTimeMs: h.compositionTimeMs,
     dataOffset: h.dataOffset,
-    multitrack: h.multitrack,
+    multitrack: (h.flags & MULTITRACK) !== 0,
   };
-  if (h.fourCc !== 0) info.fourCc = fourCcName(h.fourCc);
+  if (h.fourCc !== 0) info.fourCc = FOURCCS.get(h.fourCc)?.[1] ?? fourCcToString(h.fourCc);
   return info;
 }
 
 /** Bit flags of `videoPacketFlags`. */
 export const VIDEO_KEYFRAME = 1;
 export const VIDEO_SEQUENCE_HEADER = 2;
+const SEQUENCE_END = 4;
+const MULTITRACK = 8;
 
 /**
  * The packet-path classifier: VIDEO_KEYFRAME | VIDEO_SEQUENCE_HEADER bits of a video payload, 0 when the
@@ -113,7 +124,17 @@ export function videoPacketFlags(payload: Buffer): number {
   } catch {
     return 0;
   }
-  return (scratch.keyframe ? VIDEO_KEYFRAME : 0) | (scratch.sequenceHeader ? VIDEO_SEQUENCE_HEADER : 0);
+  return scratch.flags & (VIDEO_KEYFRAME | VIDEO_SEQUENCE_HEADER);
+}
+
+/** The composition time offset (pts - dts, ms) of a video payload; 0 when absent or unparseable. Allocates nothing. */
+export function videoCompositionTimeMs(payload: Buffer): number {
+  try {
+    readHeader(payload, scratch);
+  } catch {
+    return 0;
+  }
+  return scratch.compositionTimeMs;
 }
 
 function asTagError(err: unknown): MediaError {
@@ -122,49 +143,25 @@ function asTagError(err: unknown): MediaError {
   return new MediaError('TAG_MALFORMED', `video tag header: ${message}`, { cause: err });
 }
 
-/** The header fields as numbers: one module-level instance, so the packet path allocates nothing. */
+/** The header as numbers and bit flags: one module-level instance, so the packet path allocates nothing. */
 interface Header {
   codec: VideoCodec;
   /** FourCC as uint32; 0 for a legacy header. */
   fourCc: number;
-  keyframe: boolean;
-  sequenceHeader: boolean;
-  sequenceEnd: boolean;
+  /** VIDEO_KEYFRAME | VIDEO_SEQUENCE_HEADER | SEQUENCE_END | MULTITRACK */
+  flags: number;
   compositionTimeMs: number;
   dataOffset: number;
-  multitrack: boolean;
 }
 
-const scratch: Header = {
-  codec: 'other',
-  fourCc: 0,
-  keyframe: false,
-  sequenceHeader: false,
-  sequenceEnd: false,
-  compositionTimeMs: 0,
-  dataOffset: 0,
-  multitrack: false,
-};
+const scratch: Header = { codec: 'other', fourCc: 0, flags: 0, compositionTimeMs: 0, dataOffset: 0 };
 
-function set(
-  h: Header,
-  codec: VideoCodec,
-  fourCc: number,
-  keyframe: boolean,
-  sequenceHeader: boolean,
-  sequenceEnd: boolean,
-  compositionTimeMs: number,
-  dataOffset: number,
-  multitrack: boolean,
-): void {
+function set(h: Header, codec: VideoCodec, fourCc: number, flags: number, cts: number, offset: number): void {
   h.codec = codec;
   h.fourCc = fourCc;
-  h.keyframe = keyframe;
-  h.sequenceHeader = sequenceHeader;
-  h.sequenceEnd = sequenceEnd;
-  h.compositionTimeMs = compositionTimeMs;
-  h.dataOffset = dataOffset;
-  h.multitrack = multitrack;
+  h.flags = flags;
+  h.compositionTimeMs = cts;
+  h.dataOffset = offset;
 }
 
 /** Throws RangeError (read past the end) or MediaError on a garbled header. */
@@ -188,13 +185,13 @@ function readHeader(p: Buffer, h: Header): void {
   }
   if (frameType === FRAME_COMMAND && packetType !== PACKET.metadata) {
     p.readUInt8(pos); // VideoCommand; a command frame carries no video
-    set(h, 'other', 0, false, false, false, 0, p.length, false);
+    set(h, 'other', 0, 0, 0, p.length);
     return;
   }
-  let multitrack = false;
+  let multitrack = 0;
   let multitrackType = ONE_TRACK;
   if (packetType === PACKET.multitrack) {
-    multitrack = true;
+    multitrack = MULTITRACK;
     const b = p.readUInt8(pos++);
     multitrackType = b >>> 4;
     packetType = b & 0x0f;
@@ -203,19 +200,19 @@ function readHeader(p: Buffer, h: Header): void {
   // FourCC, so it sits at the same offset either way.
   const fourCc = p.readUInt32BE(pos);
   pos += 4;
-  if (multitrack) {
+  if (multitrack !== 0) {
     p.readUInt8(pos++); // TrackId
     if (multitrackType !== ONE_TRACK) {
       p.readUIntBE(pos, 3); // sizeOfVideoTrack
       pos += 3;
     }
   }
-  const codec = codecOfFourCc(fourCc);
-  const key = frameType === FRAME_KEY;
+  const codec = FOURCCS.get(fourCc)?.[0] ?? 'other';
+  const key = frameType === FRAME_KEY ? VIDEO_KEYFRAME : 0;
   switch (packetType) {
     case PACKET.sequenceStart:
     case PACKET.mpeg2TsSequenceStart:
-      set(h, codec, fourCc, false, true, false, 0, end(p, pos), multitrack);
+      set(h, codec, fourCc, VIDEO_SEQUENCE_HEADER | multitrack, 0, end(p, pos));
       return;
     case PACKET.codedFrames: {
       let cts = 0;
@@ -223,17 +220,17 @@ function readHeader(p: Buffer, h: Header): void {
         cts = p.readIntBE(pos, 3);
         pos += 3;
       }
-      set(h, codec, fourCc, key, false, false, cts, end(p, pos), multitrack);
+      set(h, codec, fourCc, key | multitrack, cts, end(p, pos));
       return;
     }
     case PACKET.codedFramesX:
-      set(h, codec, fourCc, key, false, false, 0, end(p, pos), multitrack);
+      set(h, codec, fourCc, key | multitrack, 0, end(p, pos));
       return;
     case PACKET.sequenceEnd:
-      set(h, codec, fourCc, false, false, true, 0, end(p, pos), multitrack);
+      set(h, codec, fourCc, SEQUENCE_END | multitrack, 0, end(p, pos));
       return;
     case PACKET.metadata:
-      set(h, codec, fourCc, false, false, false, 0, end(p, pos), multitrack);
+      set(h, codec, fourCc, multitrack, 0, end(p, pos));
       return;
     default:
       throw new MediaError('TAG_MALFORMED', `video tag: unknown packet type ${packetType}`);
@@ -246,18 +243,19 @@ function readLegacy(p: Buffer, b0: number, h: Header): void {
   const codec = codecId === LEGACY_AVC ? 'avc' : codecId === LEGACY_HEVC ? 'hevc' : 'other';
   if (frameType === FRAME_COMMAND) {
     p.readUInt8(1); // VideoCommand
-    set(h, codec, 0, false, false, false, 0, p.length, false);
+    set(h, codec, 0, 0, 0, p.length);
     return;
   }
   if (codecId !== LEGACY_AVC && codecId !== LEGACY_HEVC) {
-    set(h, codec, 0, frameType === FRAME_KEY, false, false, 0, 1, false);
+    set(h, codec, 0, frameType === FRAME_KEY ? VIDEO_KEYFRAME : 0, 0, 1);
     return;
   }
   const packetType = p.readUInt8(1);
   const cts = p.readIntBE(2, 3);
   if (packetType > 2) throw new MediaError('TAG_MALFORMED', `video tag: unknown AVCPacketType ${packetType}`);
-  const frame = packetType === 1;
-  set(h, codec, 0, frame && frameType === FRAME_KEY, packetType === 0, packetType === 2, frame ? cts : 0, 5, false);
+  if (packetType === 0) set(h, codec, 0, VIDEO_SEQUENCE_HEADER, 0, 5);
+  else if (packetType === 2) set(h, codec, 0, SEQUENCE_END, 0, 5);
+  else set(h, codec, 0, frameType === FRAME_KEY ? VIDEO_KEYFRAME : 0, cts, 5);
 }
 
 function end(p: Buffer, pos: number): number {
@@ -265,43 +263,14 @@ function end(p: Buffer, pos: number): number {
   return pos;
 }
 
-function codecOfFourCc(fourCc: number): VideoCodec {
-  switch (fourCc) {
-    case FOURCC_AVC1:
-      return 'avc';
-    case FOURCC_HVC1:
-      return 'hevc';
-    case FOURCC_AV01:
-      return 'av1';
-    case FOURCC_VP09:
-      return 'vp9';
-    case FOURCC_VP08:
-      return 'vp8';
-    default:
-      return 'other';
-  }
-}
-
-function fourCcName(fourCc: number): string {
-  switch (fourCc) {
-    case FOURCC_AVC1:
-      return 'avc1';
-    case FOURCC_HVC1:
-      return 'hvc1';
-    case FOURCC_AV01:
-      return 'av01';
-    case FOURCC_VP09:
-      return 'vp09';
-    case FOURCC_VP08:
-      return 'vp08';
-    default:
-      return fourCcToString(fourCc);
-  }
-}
-
 /** A uint32 FourCC as its four characters ('hvc1'). */
 export function fourCcToString(fourCc: number): string {
-  return String.fromCharCode((fourCc >>> 24) & 0xff, (fourCc >>> 16) & 0xff, (fourCc >>> 8) & 0xff, fourCc & 0xff);
+  return String.fromCharCode(
+    (fourCc >>> 24) & 0xff,
+    (fourCc >>> 16) & 0xff,
+    (fourCc >>> 8) & 0xff,
+    fourCc & 0xff,
+  );
 }
 
 /**
@@ -310,7 +279,8 @@ export function fourCcToString(fourCc: number): string {
  */
 export function videoConfigOf(payload: Buffer): VideoConfig {
   const info = inspectVideoTag(payload);
-  if (!info.sequenceHeader) throw new MediaError('CONFIG_MALFORMED', 'video payload is not a sequence header');
+  if (!info.sequenceHeader)
+    throw new MediaError('CONFIG_MALFORMED', 'video payload is not a sequence header');
   const record = payload.subarray(info.dataOffset);
   switch (info.codec) {
     case 'avc':
@@ -323,7 +293,10 @@ export function videoConfigOf(payload: Buffer): VideoConfig {
     case 'vp9':
     case 'vp8':
     case 'other':
-      throw new MediaError('CODEC_UNSUPPORTED', `no config parser for video codec ${info.fourCc ?? info.codec}`);
+      throw new MediaError(
+        'CODEC_UNSUPPORTED',
+        `no config parser for video codec ${info.fourCc ?? info.codec}`,
+      );
   }
 }
 
