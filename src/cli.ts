@@ -14,7 +14,13 @@ ${configHelp()}
 /** Entry point of the `restream` command. */
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help' || rest.includes('--help')) {
+  if (
+    command === undefined ||
+    command === '--help' ||
+    command === '-h' ||
+    command === 'help' ||
+    rest.includes('--help')
+  ) {
     process.stdout.write(usage);
     return 0;
   }
@@ -26,7 +32,10 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     config = loadConfig(rest);
   } catch (err) {
-    if (err instanceof ConfigError || (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      err instanceof ConfigError ||
+      (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       process.stderr.write(`restream: ${err.message}\n`);
       return 2;
     }

@@ -22,23 +22,28 @@ export interface ServerConfig {
   /** Admin password to set at start (otherwise the stored one, or a generated one on first start). */
   adminPassword: string | undefined;
   logLevel: LevelWithSilent;
-  /** How long platform connections stay open after OBS dropped, waiting for it. */
-  dropGraceMs: number;
 }
 
 /** One configuration option: its flag, environment variable, default and meaning (for --help). */
 const options = {
   'rtmp-port': { env: 'RTMP_PORT', def: '1935', help: 'RTMP ingest port' },
   'rtmp-host': { env: 'RTMP_HOST', def: '0.0.0.0', help: 'address the RTMP listener binds' },
-  'rtmps-port': { env: 'RTMPS_PORT', def: '1936', help: 'RTMPS ingest port (needs --rtmps-cert and --rtmps-key)' },
+  'rtmps-port': {
+    env: 'RTMPS_PORT',
+    def: '1936',
+    help: 'RTMPS ingest port (needs --rtmps-cert and --rtmps-key)',
+  },
   'rtmps-cert': { env: 'RTMPS_CERT', def: '', help: 'PEM certificate file for RTMPS ingest' },
   'rtmps-key': { env: 'RTMPS_KEY', def: '', help: 'PEM private key file for RTMPS ingest' },
   'http-port': { env: 'HTTP_PORT', def: '8080', help: 'dashboard and API port' },
   'http-host': { env: 'HTTP_HOST', def: '0.0.0.0', help: 'address the HTTP server binds' },
   'data-dir': { env: 'DATA_DIR', def: './data', help: 'database and media directory' },
-  'admin-password': { env: 'RESTREAM_ADMIN_PASSWORD', def: '', help: 'admin password (else generated once and printed)' },
+  'admin-password': {
+    env: 'RESTREAM_ADMIN_PASSWORD',
+    def: '',
+    help: 'admin password (else generated once and printed)',
+  },
   'log-level': { env: 'LOG_LEVEL', def: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
-  'drop-grace-ms': { env: 'DROP_GRACE_MS', def: '30000', help: 'how long platforms stay connected after OBS drops' },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -62,16 +67,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   };
   const port = (name: OptionName): number => {
     const value = Number(get(name));
-    if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`${options[name].env} must be a port number, got '${get(name)}'`);
+    if (!Number.isInteger(value) || value < 0 || value > 65535)
+      throw new ConfigError(`${options[name].env} must be a port number, got '${get(name)}'`);
     return value;
   };
   const logLevel = get('log-level');
   if (!levels.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}`);
   const certFile = get('rtmps-cert');
   const keyFile = get('rtmps-key');
-  if ((certFile === '') !== (keyFile === '')) throw new ConfigError('RTMPS needs both RTMPS_CERT and RTMPS_KEY');
-  const dropGraceMs = Number(get('drop-grace-ms'));
-  if (!Number.isFinite(dropGraceMs) || dropGraceMs < 0) throw new ConfigError('DROP_GRACE_MS must be a number of milliseconds');
+  if ((certFile === '') !== (keyFile === ''))
+    throw new ConfigError('RTMPS needs both RTMPS_CERT and RTMPS_KEY');
   return {
     rtmpPort: port('rtmp-port'),
     rtmpHost: get('rtmp-host'),
@@ -82,13 +87,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     dataDir: path.resolve(get('data-dir')),
     adminPassword: get('admin-password') || undefined,
     logLevel: logLevel as LevelWithSilent,
-    dropGraceMs,
   };
 }
 
 /** The options table for `restream serve --help`. */
 export function configHelp(): string {
   return Object.entries(options)
-    .map(([name, o]) => `  --${name.padEnd(16)} ${o.env.padEnd(24)} ${o.help}${o.def ? ` (default ${o.def})` : ''}`)
+    .map(
+      ([name, o]) =>
+        `  --${name.padEnd(16)} ${o.env.padEnd(24)} ${o.help}${o.def ? ` (default ${o.def})` : ''}`,
+    )
     .join('\n');
 }

@@ -3,6 +3,7 @@ import { createLogger, type Logger } from './shared/logger.js';
 import { openStore, type Store } from './store/index.js';
 import { ChannelManager, type ChannelManagerOptions } from './core/channel-manager.js';
 import { ControlPlane } from './core/control-plane.js';
+import { FallbackLibrary } from './fallback/library.js';
 import { createApi } from './api/index.js';
 import type { ServerConfig } from './config.js';
 
@@ -11,6 +12,7 @@ export interface RunningServer {
   readonly config: ServerConfig;
   readonly store: Store;
   readonly manager: ChannelManager;
+  readonly fallback: FallbackLibrary;
   readonly api: FastifyInstance;
   readonly logger: Logger;
   /** Bound ports (useful when configured as 0). */
@@ -23,6 +25,8 @@ export interface RunningServer {
 export interface StartOptions {
   logger?: Logger;
   output?: ChannelManagerOptions['output'];
+  /** Continuity settings for every channel (tests shorten the timers). */
+  continuity?: ChannelManagerOptions['continuity'];
   /** Where the one-time admin password notice goes (default: stdout). */
   announce?: (message: string) => void;
 }
@@ -36,41 +40,54 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const generated = await store.auth.ensureAdminPassword(config.adminPassword);
   if (generated !== undefined) {
     const announce = options.announce ?? ((m: string) => process.stdout.write(`${m}\n`));
-    announce(`\n  Admin password (shown once; set RESTREAM_ADMIN_PASSWORD to choose your own): ${generated}\n`);
+    announce(
+      `\n  Admin password (shown once; set RESTREAM_ADMIN_PASSWORD to choose your own): ${generated}\n`,
+    );
   }
+  // Renditions and slates are made when a live stream's parameters are first seen, so the one a drop
+  // needs is ready before it happens; nothing is rendered up front.
+  const fallback = new FallbackLibrary({ dataDir: config.dataDir, logger });
   const manager = new ChannelManager({
     store,
     logger,
-    dropGraceMs: config.dropGraceMs,
+    fallback,
     ...(options.output ? { output: options.output } : {}),
+    ...(options.continuity ? { continuity: options.continuity } : {}),
   });
   const ports = { rtmp: 0, rtmps: undefined as number | undefined, http: 0 };
-  const backend = new ControlPlane({ store, live: manager, rtmpPort: () => ports.rtmp, logger });
+  const backend = new ControlPlane({ store, live: manager, rtmpPort: () => ports.rtmp, logger, fallback });
   const api = createApi({ backend, logger });
   try {
     ports.rtmp = await manager.ingest.listen(config.rtmpPort, config.rtmpHost);
-    if (config.rtmpsTls) ports.rtmps = await manager.ingest.listenTls(config.rtmpsPort, config.rtmpHost, config.rtmpsTls);
+    if (config.rtmpsTls)
+      ports.rtmps = await manager.ingest.listenTls(config.rtmpsPort, config.rtmpHost, config.rtmpsTls);
     await api.listen({ port: config.httpPort, host: config.httpHost });
     const address = api.server.address();
     ports.http = typeof address === 'object' && address ? address.port : config.httpPort;
   } catch (err) {
     await manager.shutdown();
+    fallback.close();
     await api.close();
     store.close();
     throw err;
   }
-  logger.info({ rtmpPort: ports.rtmp, rtmpsPort: ports.rtmps, httpPort: ports.http, dataDir: config.dataDir }, 'restream server listening');
+  logger.info(
+    { rtmpPort: ports.rtmp, rtmpsPort: ports.rtmps, httpPort: ports.http, dataDir: config.dataDir },
+    'restream server listening',
+  );
   let stopping: Promise<void> | undefined;
   return {
     config,
     store,
     manager,
+    fallback,
     api,
     logger,
     ports,
     stop: () =>
       (stopping ??= (async () => {
         await manager.shutdown();
+        fallback.close();
         await api.close();
         store.close();
       })()),

@@ -4,6 +4,7 @@ import type { Logger } from '../shared/logger.js';
 import { registerAuthHook, registerAuthRoutes } from './auth-routes.js';
 import type { ApiBackend } from './backend.js';
 import { registerChannelRoutes } from './channel-routes.js';
+import { registerFallbackRoutes } from './fallback-routes.js';
 import { toHttpError, validationError, type HttpError } from './http-errors.js';
 import { registerPlatformRoutes } from './platform-routes.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -85,5 +86,6 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   registerAuthRoutes(app, deps.backend, limiter);
   registerPlatformRoutes(app, deps.backend);
   registerChannelRoutes(app, deps.backend);
+  registerFallbackRoutes(app, deps.backend);
   return app;
 }

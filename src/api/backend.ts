@@ -1,5 +1,9 @@
 import type {
+  ChannelAction,
+  ChannelActionDto,
   ChannelDto,
+  ChannelFallbackDto,
+  FallbackJobDto,
   CreatedTokenDto,
   PlatformDto,
   PlatformInput,
@@ -10,8 +14,9 @@ import type {
 
 /**
  * What the API needs from the rest of the server, declared here by its user (the control plane in
- * src/core implements it). Methods throw a `RestreamError` whose code is `NOT_FOUND`, `CONFLICT` or
- * `VALIDATION` for the caller's mistakes, optionally with a string `field` property naming the input
+ * src/core implements it). Methods throw a `RestreamError` whose code is `NOT_FOUND`, `CONFLICT`,
+ * `VALIDATION` (or a fallback upload's `NOT_MEDIA`, `NO_VIDEO`, `TRUNCATED`, `TOO_LARGE`) for the
+ * caller's mistakes, optionally with a string `field` property naming the input
  * field at fault; anything else is answered as a 500 without details.
  */
 export interface ApiBackend {
@@ -34,6 +39,32 @@ export interface ApiBackend {
     list(ingestHost: string): ChannelDto[];
     /** Replaces a channel's ingest key; returns the new key. */
     rotateKey(id: string): string;
+    /**
+     * A manual action on a channel; answers its mode after. NOT_FOUND (field `id`) for an unknown
+     * channel, CONFLICT (field `action`, message saying why) when it cannot apply now.
+     */
+    action(id: string, action: ChannelAction): ChannelActionDto;
+  };
+  /** Fallback videos: uploads, conform jobs, renditions. */
+  readonly fallback: {
+    /** Largest upload accepted, in bytes. */
+    maxUploadBytes(): number;
+    /** A fresh, randomly named path to stream an upload to (its directory may not exist yet). */
+    uploadPath(): string;
+    /** NOT_FOUND (field `channelId`) for an unknown channel, so an upload can be refused early. */
+    checkChannel(channelId: string): void;
+    /**
+     * Checks the upload at `filePath` (which becomes the library's) and starts conforming it.
+     * NOT_FOUND (field `channelId`); NOT_MEDIA, NO_VIDEO, TRUNCATED, TOO_LARGE for a refused file,
+     * the channel's previous fallback untouched. `originalName` is for display only.
+     */
+    accept(channelId: string, filePath: string, originalName: string): Promise<FallbackJobDto>;
+    /** One conform job (NOT_FOUND, field `id`). */
+    job(id: string): FallbackJobDto;
+    /** A channel's upload, renditions and jobs (NOT_FOUND, field `id`). */
+    channel(channelId: string): ChannelFallbackDto;
+    /** Removes a channel's upload and renditions; the slate remains (NOT_FOUND, field `id`). */
+    remove(channelId: string): void;
   };
   /** Live status of every channel. */
   status(): StatusDto;

@@ -1,7 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiBackend } from './backend.js';
-import type { ChannelDto, RotatedKeyDto, StatusDto } from './dto.js';
-import { channelResponse, idParams, rotatedKeyResponse, statusResponse } from './schemas.js';
+import type { ChannelActionDto, ChannelActionInput, ChannelDto, RotatedKeyDto, StatusDto } from './dto.js';
+import {
+  channelActionBody,
+  channelActionResponse,
+  channelResponse,
+  idParams,
+  rotatedKeyResponse,
+  statusResponse,
+} from './schemas.js';
 
 /**
  * The host OBS should use: the one the admin reached the API by. Anything but a plain host name or
@@ -27,6 +34,12 @@ export function registerChannelRoutes(app: FastifyInstance, backend: ApiBackend)
       id: request.params.id,
       streamKey: backend.channels.rotateKey(request.params.id),
     }),
+  );
+
+  app.post<{ Params: { id: string }; Body: ChannelActionInput }>(
+    '/api/channels/:id/actions',
+    { schema: { params: idParams, body: channelActionBody, response: { 200: channelActionResponse } } },
+    (request): ChannelActionDto => backend.channels.action(request.params.id, request.body.action),
   );
 
   app.get('/api/status', { schema: { response: { 200: statusResponse } } }, (): StatusDto =>

@@ -111,6 +111,91 @@ export interface OutputStatusDto {
   connectedSince: string | null;
 }
 
+/** The source a channel wants on air: OBS (`live`), the fallback video, or nothing (`off`). */
+export type ChannelMode = 'off' | 'live' | 'fallback';
+
+/** Why a channel's mode last changed. */
+export type SwitchReason =
+  | 'publisher-started'
+  | 'publisher-dropped'
+  | 'publisher-stalled'
+  | 'low-bitrate'
+  | 'clean-stop'
+  | 'publisher-returned'
+  | 'manual'
+  | 'fallback-timeout';
+
+/** Manual actions of `POST /api/channels/:id/actions`. */
+export type ChannelAction = 'fallback' | 'live' | 'end';
+
+/** Body of `POST /api/channels/:id/actions`. */
+export interface ChannelActionInput {
+  /** `fallback` ("be right back"), `live` (back to the live input) or `end` (end the broadcast). */
+  action: ChannelAction;
+}
+
+/** Answer of `POST /api/channels/:id/actions`: the channel's mode after the action. */
+export interface ChannelActionDto {
+  /** Always true. */
+  ok: true;
+  /** The mode the channel wants now (the switch itself happens at the next keyframe). */
+  mode: ChannelMode;
+  /** Why the mode last changed (`manual` after an action that changed it). */
+  reason: SwitchReason | null;
+}
+
+/** State of a fallback conform job. */
+export type FallbackJobState = 'queued' | 'running' | 'done' | 'failed';
+
+/** A background job conforming an uploaded fallback video to a channel's live parameters. */
+export interface FallbackJobDto {
+  /** Job id (`GET /api/fallback/jobs/:id`). */
+  id: string;
+  /** The channel the upload is for. */
+  channelId: string;
+  /** The rendition it makes, e.g. `'h264-high-1280x720-30fps-48000hz-2ch'`. */
+  key: string;
+  /** Where it is. */
+  state: FallbackJobState;
+  /** Progress, 0 to 100. */
+  percent: number;
+  /** Why it failed, or null. */
+  error: string | null;
+  /** ISO-8601 time it was queued. */
+  startedAt: string;
+  /** ISO-8601 time it finished (done or failed), or null. */
+  finishedAt: string | null;
+}
+
+/** Answer of `POST /api/upload_fallback` (202): the upload is media and is being conformed. */
+export interface UploadFallbackDto {
+  /** The conform job; poll it or watch `/api/status`. */
+  job: FallbackJobDto;
+}
+
+/** The uploaded original of a channel's fallback. */
+export interface FallbackOriginalDto {
+  /** The file name it was uploaded with (display only). */
+  name: string;
+  /** Its size. */
+  sizeBytes: number;
+  /** ISO-8601 upload time. */
+  uploadedAt: string;
+}
+
+/** Answer of `GET /api/channels/:id/fallback`. */
+export interface ChannelFallbackDto {
+  /** What the library holds for the channel. */
+  info: {
+    /** The uploaded original, or null when the slate is the fallback. */
+    original: FallbackOriginalDto | null;
+    /** Conformed renditions, one per set of live parameters seen. */
+    renditions: { key: string; sizeBytes: number }[];
+  };
+  /** The channel's conform jobs. */
+  jobs: FallbackJobDto[];
+}
+
 /** One channel's live status. */
 export interface ChannelStatusDto {
   /** Channel id. */
@@ -119,10 +204,24 @@ export interface ChannelStatusDto {
   name: string;
   /** True while the channel's program is being sent (live input or fallback). */
   onAir: boolean;
+  /** The source platforms are getting now, or null when off air. */
+  source: 'live' | 'fallback' | null;
+  /** The source the channel wants (it takes the air at its next keyframe). */
+  mode: ChannelMode;
+  /** Why the mode last changed, or null before any change. */
+  reason: SwitchReason | null;
+  /** ISO-8601 time of the last mode change, or null. */
+  since: string | null;
+  /** ISO-8601 time the fallback will end the broadcast by itself, or null. */
+  fallbackEndsAt: string | null;
+  /** What the fallback plays: the conformed upload or the built-in slate; null while none plays. */
+  fallbackKind: 'upload' | 'slate' | null;
   /** The live input, or null when OBS is not publishing. */
   input: InputStatusDto | null;
   /** One entry per platform of the channel. */
   outputs: OutputStatusDto[];
+  /** Conform jobs queued or running, and those finished in the last 10 minutes. */
+  fallbackJobs: FallbackJobDto[];
 }
 
 /** Answer of `GET /api/status`. */

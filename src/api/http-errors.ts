@@ -16,7 +16,17 @@ const statusOfCode: Readonly<Record<string, number>> = {
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  // A fallback upload larger than the configured cap.
+  TOO_LARGE: 413,
+  // A fallback upload that arrived whole but cannot be used: not media, no video, cut short.
+  NOT_MEDIA: 422,
+  NO_VIDEO: 422,
+  TRUNCATED: 422,
   RATE_LIMITED: 429,
+  // ffmpeg/ffprobe not installed: the admin must fix the server, and the message says how.
+  FFMPEG_MISSING: 503,
+  // CONFORM_FAILED is not listed: conforming runs in the background and reports in its job's state, so
+  // one reaching a route is a server fault.
 };
 
 /** Human messages for the validation failures a person is likely to make, by `field:keyword`. */
@@ -24,6 +34,7 @@ const hints: Readonly<Record<string, string>> = {
   'url:pattern': 'url must start with rtmp:// or rtmps://',
   'streamKey:pattern': 'streamKey must not contain spaces or line breaks',
   'name:pattern': 'name must not be blank',
+  'action:enum': "action must be 'fallback', 'live' or 'end'",
 };
 
 /** An error thrown by route code with a code the mapping knows (e.g. UNAUTHORIZED from the auth hook). */

@@ -113,6 +113,22 @@ const outputStatus = {
   },
 } as const;
 
+/** A fallback conform job in a response. */
+export const fallbackJobResponse = {
+  type: 'object',
+  required: ['id', 'channelId', 'key', 'state', 'percent', 'error', 'startedAt', 'finishedAt'],
+  properties: {
+    id: { type: 'string' },
+    channelId: { type: 'string' },
+    key: { type: 'string' },
+    state: { type: 'string' },
+    percent: { type: 'number' },
+    error: nullableString,
+    startedAt: isoTime,
+    finishedAt: nullableString,
+  },
+} as const;
+
 /** Answer of `GET /api/status`. */
 export const statusResponse = {
   type: 'object',
@@ -125,11 +141,73 @@ export const statusResponse = {
           id: { type: 'string' },
           name: { type: 'string' },
           onAir: { type: 'boolean' },
+          source: nullableString,
+          mode: { type: 'string' },
+          reason: nullableString,
+          since: nullableString,
+          fallbackEndsAt: nullableString,
+          fallbackKind: nullableString,
           input: inputStatus,
           outputs: { type: 'array', items: outputStatus },
+          fallbackJobs: { type: 'array', items: fallbackJobResponse },
         },
       },
     },
+  },
+} as const;
+
+/** Body of `POST /api/channels/:id/actions`. */
+export const channelActionBody = {
+  type: 'object',
+  required: ['action'],
+  additionalProperties: false,
+  properties: { action: { type: 'string', enum: ['fallback', 'live', 'end'] } },
+} as const;
+
+/** Answer of `POST /api/channels/:id/actions`. */
+export const channelActionResponse = {
+  type: 'object',
+  required: ['ok', 'mode', 'reason'],
+  properties: { ok: { type: 'boolean' }, mode: { type: 'string' }, reason: nullableString },
+} as const;
+
+/** Query of `POST /api/upload_fallback` (the channel may also be a form field). */
+export const uploadFallbackQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { channelId: id },
+} as const;
+
+/** Answer of `POST /api/upload_fallback` (202). */
+export const uploadFallbackResponse = {
+  type: 'object',
+  required: ['job'],
+  properties: { job: fallbackJobResponse },
+} as const;
+
+/** Answer of `GET /api/channels/:id/fallback`. */
+export const channelFallbackResponse = {
+  type: 'object',
+  required: ['info', 'jobs'],
+  properties: {
+    info: {
+      type: 'object',
+      required: ['original', 'renditions'],
+      properties: {
+        original: {
+          type: ['object', 'null'],
+          properties: { name: { type: 'string' }, sizeBytes: { type: 'number' }, uploadedAt: isoTime },
+        },
+        renditions: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { key: { type: 'string' }, sizeBytes: { type: 'number' } },
+          },
+        },
+      },
+    },
+    jobs: { type: 'array', items: fallbackJobResponse },
   },
 } as const;
 

@@ -1,5 +1,8 @@
 import type { Clock } from '../shared/clock.js';
+import { TypedEmitter } from '../shared/events.js';
 import { encodeMetadata, parseMetadata } from '../media/metadata.js';
+import { withInbandParameterSets } from '../media/inband-parameter-sets.js';
+import { videoCompositionTimeMs } from '../media/video-tag.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { Program, ProgramHeaders } from './program.js';
 
@@ -24,7 +27,13 @@ const defaultFrameMs = 33;
  * passed (a stall leaves a gap in time, not a backlog). Headers reach the program only when their bytes
  * changed.
  */
-export class Switcher {
+/** Events of the switcher. */
+export interface SwitcherEvents {
+  /** `to` took the air at its keyframe (the moment platforms start getting it). */
+  switch: [from: SourceName | undefined, to: SourceName];
+}
+
+export class Switcher extends TypedEmitter<SwitcherEvents> {
   readonly #program: Program;
   readonly #clock: Clock;
   readonly #sources = new Map<SourceName, SourceState>();
@@ -33,8 +42,11 @@ export class Switcher {
   #lastWriteAt = 0;
   #frameMs = defaultFrameMs;
   #lastVideoDts: number | undefined;
+  /** Latest presentation time of a video frame on the program (B-frames present after later dts). */
+  #maxVideoPts = -Infinity;
 
   constructor(program: Program, clock: Clock) {
+    super();
     this.#program = program;
     this.#clock = clock;
   }
@@ -54,7 +66,10 @@ export class Switcher {
    */
   select(source: SourceName | undefined): void {
     this.#wanted = source;
-    if (source === undefined) this.#onAir = undefined;
+    if (source === undefined) {
+      this.#onAir = undefined;
+      this.#maxVideoPts = -Infinity;
+    }
   }
 
   /** A source restarted (a new publisher, a fallback loop restart): forget what it said before. */
@@ -73,30 +88,47 @@ export class Switcher {
     const normalised = packet.kind === 'data' && packet.header ? canonicalMetadata(packet) : packet;
     if (normalised.header) {
       this.#rememberHeader(state, normalised);
-      if (this.#onAir === source && state.offset !== undefined) this.#writeHeaderIfChanged(normalised, state.offset);
+      if (this.#onAir === source && state.offset !== undefined)
+        this.#writeHeaderIfChanged(normalised, state.offset, source);
       return;
     }
     if (this.#onAir !== source) {
       if (this.#wanted !== source || !isGateOpen(state, normalised)) return;
-      this.#takeAir(source, state, normalised);
+      const first = this.#takeAir(source, state, normalised);
+      this.#write(first, state.offset ?? 0);
+      return;
     }
     if (state.offset === undefined) return;
     this.#write(normalised, state.offset);
   }
 
-  #takeAir(source: SourceName, state: SourceState, keyframe: MediaPacket): void {
+  /** Puts `source` on air; returns its first keyframe as it must be sent. */
+  #takeAir(source: SourceName, state: SourceState, keyframe: MediaPacket): MediaPacket {
     const head = this.#program.headDts;
     let target = 0;
     if (head !== -Infinity) {
       const elapsedMs = this.#clock.now() - this.#lastWriteAt;
       target = Math.round(head + Math.max(this.#frameMs, elapsedMs));
+      // The old source's last reordered (B) frames present after its last dts: the new keyframe must
+      // present after all of them, or a player shows frames out of order at the splice.
+      const minimumForPts = this.#maxVideoPts + this.#frameMs - videoCompositionTimeMs(keyframe.payload);
+      target = Math.max(target, Math.round(minimumForPts));
     }
     state.offset = target - keyframe.dts;
+    const from = this.#onAir;
     this.#onAir = source;
     this.#lastVideoDts = undefined;
+    const videoHeaderBefore = this.#program.headers().video;
     for (const header of [state.headers.metadata, state.headers.video, state.headers.audio]) {
-      if (header) this.#writeHeaderIfChanged({ ...header, dts: keyframe.dts }, state.offset);
+      if (header) this.#writeHeaderIfChanged({ ...header, dts: keyframe.dts }, state.offset, source);
     }
+    this.safeEmit('switch', from, source);
+    // New decoder configuration mid-stream: repeat it in-band so every decoder switches at this frame.
+    const videoHeader = state.headers.video;
+    if (!videoHeaderBefore || !videoHeader || videoHeaderBefore.payload.equals(videoHeader.payload))
+      return keyframe;
+    const payload = withInbandParameterSets(keyframe.payload, videoHeader.payload);
+    return payload ? { ...keyframe, payload } : keyframe;
   }
 
   #rememberHeader(state: SourceState, packet: MediaPacket): void {
@@ -104,10 +136,12 @@ export class Switcher {
     else state.headers[packet.kind] = packet;
   }
 
-  #writeHeaderIfChanged(packet: MediaPacket, offset: number): void {
+  #writeHeaderIfChanged(packet: MediaPacket, offset: number, source: SourceName): void {
     const current = this.#program.headers();
     const cached = packet.kind === 'data' ? current.metadata : current[packet.kind];
     if (cached?.payload.equals(packet.payload)) return;
+    // Platforms keep the metadata of the streamer's encoder; the fallback's own says nothing they need.
+    if (packet.kind === 'data' && source === 'fallback' && cached) return;
     this.#write(packet, offset);
   }
 
@@ -115,7 +149,10 @@ export class Switcher {
     const dts = Math.max(0, packet.dts + offset);
     if (this.#program.write(dts === packet.dts ? packet : { ...packet, dts })) {
       this.#lastWriteAt = this.#clock.now();
-      if (packet.kind === 'video' && !packet.header) this.#learnFrameDuration(dts);
+      if (packet.kind === 'video' && !packet.header) {
+        this.#learnFrameDuration(dts);
+        this.#maxVideoPts = Math.max(this.#maxVideoPts, dts + videoCompositionTimeMs(packet.payload));
+      }
     }
   }
 

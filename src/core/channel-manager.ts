@@ -3,7 +3,14 @@ import { silentLogger, type Logger } from '../shared/logger.js';
 import { IngestServer, type StreamKeys } from '../ingest/ingest-server.js';
 import type { OutputOptions } from '../relay/output.js';
 import type { Store } from '../store/index.js';
+import {
+  defaultContinuitySettings,
+  type ContinuitySettings,
+  type ManualAction,
+} from '../channel/continuity.js';
 import { ChannelRuntime, type ChannelLiveStatus } from './channel-runtime.js';
+import type { FallbackFiles } from './fallback-player.js';
+import { defaultParams, type RenditionParams } from '../fallback/params.js';
 
 /** Engine settings. */
 export interface ChannelManagerOptions {
@@ -12,8 +19,10 @@ export interface ChannelManagerOptions {
   clock?: Clock;
   /** Passed to every output: dialer (TLS CAs), queue limit, backoff, timeouts. */
   output?: Omit<OutputOptions, 'feed' | 'logger' | 'clock'>;
-  /** How long outputs stay open after a publisher dropped (default 30 s). */
-  dropGraceMs?: number;
+  /** Where fallback renditions and slates come from. */
+  fallback: FallbackFiles;
+  /** Continuity settings of every channel (defaults: DESIGN.md rule 4 and issue 3). */
+  continuity?: Partial<ContinuitySettings>;
 }
 
 /**
@@ -68,6 +77,22 @@ export class ChannelManager {
     this.#runtimes.delete(channelId);
   }
 
+  /**
+   * A manual action on a channel: `fallback` ("be right back"), `live` (back to the live input) or
+   * `end` (end the broadcast on every platform). Returns why it cannot apply, if it cannot; undefined
+   * for success. Throws nothing; an unknown channel answers 'unknown channel'.
+   */
+  channelAction(channelId: string, action: ManualAction): string | undefined {
+    const runtime = this.#runtime(channelId);
+    if (!runtime) return 'unknown channel';
+    return runtime.action(action);
+  }
+
+  /** What a fallback upload for this channel is conformed to: its live parameters, or the defaults. */
+  fallbackParams(channelId: string): RenditionParams {
+    return this.#runtime(channelId)?.fallbackParams ?? defaultParams;
+  }
+
   /** Ends every broadcast cleanly (FCUnpublish/deleteStream at each platform) and stops ingest. */
   async shutdown(): Promise<void> {
     for (const runtime of this.#runtimes.values()) runtime.destroy('server shutting down');
@@ -84,7 +109,8 @@ export class ChannelManager {
       logger: this.#log,
       clock: this.#clock,
       output: this.#options.output ?? {},
-      dropGraceMs: this.#options.dropGraceMs ?? 30_000,
+      continuity: { ...defaultContinuitySettings, ...this.#options.continuity },
+      fallback: this.#options.fallback,
     });
     this.#runtimes.set(channelId, runtime);
     runtime.setDestinations(this.#store.destinationsForChannel(channelId));

@@ -1,13 +1,23 @@
-import type { Clock, Timer } from '../shared/clock.js';
+import type { Clock } from '../shared/clock.js';
+import { TypedEmitter } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
-import { Program, type ProgramPacket } from '../channel/program.js';
-import { Switcher } from '../channel/switcher.js';
+import { Program } from '../channel/program.js';
+import { Switcher, type SourceName } from '../channel/switcher.js';
+import {
+  Continuity,
+  type ContinuitySettings,
+  type ManualAction,
+  type ModeChange,
+} from '../channel/continuity.js';
 import { Output, type OutputOptions } from '../relay/output.js';
 import type { OutputStatsSnapshot } from '../relay/output-stats.js';
 import { publishUrl } from '../relay/publish-url.js';
 import type { Player } from '../ingest/ingest-server.js';
 import type { Publisher, PublisherEnd } from '../ingest/publisher.js';
+import { paramsFromHeaders, type RenditionParams } from '../fallback/params.js';
 import { InputStats, type InputSnapshot } from './input-stats.js';
+import { FallbackPlayer, type FallbackFiles } from './fallback-player.js';
+import { attachPlayer } from './player.js';
 
 /** A destination as the engine needs it: with its whole stream key. */
 export interface DestinationRecord {
@@ -21,8 +31,25 @@ export interface DestinationRecord {
 /** The live status of one channel. */
 export interface ChannelLiveStatus {
   onAir: boolean;
+  /** The source platforms are getting now. */
+  source: SourceName | null;
+  /** The source the channel wants (it takes the air at its next keyframe), why, since when, and until when. */
+  mode: ModeChange['mode'];
+  reason: ModeChange['reason'] | null;
+  since: string | null;
+  fallbackEndsAt: string | null;
+  /** `upload` or `slate` while the fallback plays. */
+  fallbackKind: 'upload' | 'slate' | null;
   input: InputSnapshot | null;
   outputs: (OutputStatsSnapshot & { id: string; name: string })[];
+}
+
+/** Events of a channel runtime. */
+export interface ChannelRuntimeEvents {
+  /** The wanted source changed (continuity decided, or a manual action). */
+  mode: [change: ModeChange];
+  /** A source took the air at its keyframe. */
+  switched: [from: SourceName | undefined, to: SourceName];
 }
 
 /** What a channel runtime needs from the engine around it. */
@@ -32,34 +59,70 @@ export interface ChannelRuntimeOptions {
   clock: Clock;
   /** Passed to every output (dialer, queue limits, backoff). */
   output: Omit<OutputOptions, 'feed' | 'logger' | 'clock'>;
-  /** How long outputs stay open after the publisher dropped, waiting for it to return. */
-  dropGraceMs: number;
+  continuity: ContinuitySettings;
+  fallback: FallbackFiles;
 }
 
 /**
  * One channel while the server runs: its program, its outputs (one per destination), the publisher
- * feeding it, and the players watching it. Outputs live as long as the channel is on air, not as long
- * as a publisher: a publisher that drops and returns within the grace period never disturbs them.
+ * feeding it, its fallback, and the players watching it. Outputs live as long as the channel is on
+ * air, not as long as a publisher: while the publisher is gone the fallback plays in its place.
  */
-export class ChannelRuntime {
+export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
   readonly program = new Program();
   readonly #switcher: Switcher;
+  readonly #continuity: Continuity;
+  readonly #fallback: FallbackPlayer;
   readonly #options: ChannelRuntimeOptions;
   readonly #log: Logger;
   readonly #outputs = new Map<string, { output: Output; record: DestinationRecord }>();
   #publisher: Publisher | undefined;
   #input: InputStats | undefined;
   #onAir = false;
-  #endTimer: Timer | undefined;
+  #modeSinceWall: string | null = null;
 
   constructor(options: ChannelRuntimeOptions) {
+    super();
     this.#options = options;
     this.#log = options.logger.child({ channel: options.channelId });
     this.#switcher = new Switcher(this.program, options.clock);
+    this.#continuity = new Continuity(options.continuity, options.clock);
+    this.#fallback = new FallbackPlayer({
+      channelId: options.channelId,
+      files: options.fallback,
+      clock: options.clock,
+      logger: this.#log,
+      onPacket: (packet) => {
+        this.#switcher.push('fallback', packet);
+      },
+    });
+    this.#continuity.on('change', (change) => {
+      this.#apply(change);
+    });
+    this.#switcher.on('switch', (from, to) => {
+      this.#log.info({ from, to }, 'source on air');
+      if (to === 'live') this.#fallback.stop();
+      this.safeEmit('switched', from, to);
+    });
   }
 
   get onAir(): boolean {
     return this.#onAir;
+  }
+
+  /** Applies new continuity settings at once. */
+  updateContinuity(settings: ContinuitySettings): void {
+    this.#continuity.updateSettings(settings);
+  }
+
+  /** The parameters a fallback rendition must have for this channel. */
+  get fallbackParams(): RenditionParams {
+    return this.#fallback.params;
+  }
+
+  /** A manual action; returns why it cannot apply now, if it cannot. */
+  action(action: ManualAction): string | undefined {
+    return this.#continuity.manual(action);
   }
 
   /** Applies the destination list: adds, updates and removes outputs without touching the others. */
@@ -72,7 +135,12 @@ export class ChannelRuntime {
     }
     for (const record of records) {
       const entry = this.#outputs.get(record.id);
-      const config = { id: record.id, name: record.name, url: publishUrl(record.url, record.streamKey), enabled: record.enabled };
+      const config = {
+        id: record.id,
+        name: record.name,
+        url: publishUrl(record.url, record.streamKey),
+        enabled: record.enabled,
+      };
       if (entry) {
         entry.record = record;
         entry.output.update(config, this.#onAir);
@@ -94,47 +162,38 @@ export class ChannelRuntime {
     this.#publisher = publisher;
     const input = new InputStats();
     this.#input = input;
-    this.#clearEndTimer();
     this.#switcher.resetSource('live');
-    this.#switcher.select('live');
     publisher.on('media', (packet) => {
       input.observe(packet, this.#options.clock.now());
+      if (packet.header) this.#learnParams(input);
+      else this.#continuity.liveMedia(packet.payload.length);
       this.#switcher.push('live', packet);
     });
     publisher.on('end', (how, reason) => {
       this.#onPublisherEnd(publisher, how, reason);
     });
-    this.#goOnAir();
+    this.#continuity.publisherStarted();
+    // Already live (a takeover): the new publisher's first keyframe takes over from the old one.
+    if (this.#continuity.state.mode === 'live') this.#switcher.select('live');
   }
 
-  /** A player watches the program from its next keyframe. */
+  /** A player watches the program from the latest keyframe. */
   attachPlayer(player: Player): void {
-    let gateOpen = false;
-    const reader = {
-      onPacket: ({ packet }: ProgramPacket) => {
-        if (!gateOpen) {
-          if (packet.kind !== 'video' || !packet.keyframe || packet.header) return;
-          const headers = this.program.headers();
-          for (const header of [headers.metadata, headers.video, headers.audio]) {
-            if (header) player.send({ ...header, dts: packet.dts });
-          }
-          gateOpen = true;
-        }
-        // A player that cannot keep up skips to the next keyframe rather than buffering without bound.
-        if (player.congested && !packet.header) {
-          gateOpen = false;
-          return;
-        }
-        player.send(packet);
-      },
-    };
-    for (const packet of this.program.recentGop()) reader.onPacket(packet);
-    player.onClose(this.program.subscribe(reader));
+    attachPlayer(this.program, player);
   }
 
   status(): ChannelLiveStatus {
+    const state = this.#continuity.state;
+    const wall = (t: number | null): string | null =>
+      t === null ? null : new Date(Date.now() + (t - this.#options.clock.now())).toISOString();
     return {
       onAir: this.#onAir,
+      source: this.#switcher.onAir ?? null,
+      mode: state.mode,
+      reason: this.#modeSinceWall === null ? null : state.reason,
+      since: this.#modeSinceWall,
+      fallbackEndsAt: state.mode === 'fallback' ? wall(state.endsAt) : null,
+      fallbackKind: this.#fallback.kind ?? null,
       input: this.#publisher && !this.#publisher.ended && this.#input ? this.#input.snapshot() : null,
       outputs: [...this.#outputs.values()].map(({ output, record }) => ({
         id: record.id,
@@ -144,28 +203,62 @@ export class ChannelRuntime {
     };
   }
 
-  /** Ends the broadcast on every platform (FCUnpublish/deleteStream) and goes off air. */
-  end(reason: string): void {
-    this.#clearEndTimer();
-    if (this.#onAir) this.#log.info({ reason }, 'channel off air');
-    this.#onAir = false;
-    this.#switcher.select(undefined);
-    for (const { output } of this.#outputs.values()) output.stop(true);
-    this.program.reset();
-  }
-
-  /** Stops everything for good (channel deleted, shutdown). */
+  /** Stops everything for good (channel deleted, shutdown): ends the broadcast at every platform. */
   destroy(reason: string): void {
     this.#publisher?.kick(reason);
-    this.end(reason);
+    this.#continuity.manual('end');
+    this.#continuity.dispose();
+    this.#fallback.stop();
+    for (const { output } of this.#outputs.values()) output.stop(true);
     this.#outputs.clear();
+  }
+
+  #apply(change: ModeChange): void {
+    this.#modeSinceWall = new Date().toISOString();
+    this.#log.info({ mode: change.mode, reason: change.reason }, 'channel mode');
+    switch (change.mode) {
+      case 'live':
+        this.#switcher.select('live');
+        // Live never left the air (a stall that ended before the fallback's first keyframe).
+        if (this.#switcher.onAir === 'live') this.#fallback.stop();
+        this.#goOnAir();
+        break;
+      case 'fallback':
+        // A fallback already playing (one reason replacing another) just goes on.
+        if (!this.#fallback.playing) {
+          this.#switcher.resetSource('fallback');
+          void this.#fallback.start();
+        }
+        this.#switcher.select('fallback');
+        break;
+      case 'off':
+        this.#goOffAir(change.reason);
+        break;
+    }
+    this.safeEmit('mode', change);
   }
 
   #goOnAir(): void {
     if (this.#onAir) return;
     this.#onAir = true;
-    this.#log.info('channel on air');
     for (const { output } of this.#outputs.values()) output.start();
+  }
+
+  /** Ends the broadcast on every platform (FCUnpublish/deleteStream) and forgets the timeline. */
+  #goOffAir(reason: string): void {
+    this.#fallback.stop();
+    this.#switcher.select(undefined);
+    if (!this.#onAir) return;
+    this.#onAir = false;
+    this.#log.info({ reason }, 'channel off air');
+    for (const { output } of this.#outputs.values()) output.stop(true);
+    this.program.reset();
+  }
+
+  #learnParams(input: InputStats): void {
+    const headers = input.headers;
+    const params = paramsFromHeaders(headers.video, headers.audio, input.snapshot().fps ?? undefined);
+    if (params) this.#fallback.setParams(params);
   }
 
   #onPublisherEnd(publisher: Publisher, how: PublisherEnd, reason: string): void {
@@ -173,19 +266,6 @@ export class ChannelRuntime {
     this.#publisher = undefined;
     this.#log.info({ how, reason }, 'live source ended');
     if (how === 'replaced') return;
-    if (how === 'clean') {
-      this.end('the streamer stopped streaming');
-      return;
-    }
-    // A drop: keep every platform connection open for the publisher to come back.
-    this.#clearEndTimer();
-    this.#endTimer = this.#options.clock.setTimeout(() => {
-      this.end('the publisher did not return in time');
-    }, this.#options.dropGraceMs);
-  }
-
-  #clearEndTimer(): void {
-    if (this.#endTimer !== undefined) this.#options.clock.clearTimeout(this.#endTimer);
-    this.#endTimer = undefined;
+    this.#continuity.publisherEnded(how);
   }
 }

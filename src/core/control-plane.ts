@@ -1,5 +1,7 @@
 import { RestreamError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import type { ManualAction, Mode, SwitchReason } from '../channel/continuity.js';
+import type { RenditionParams } from '../fallback/params.js';
 import {
   defaultChannel,
   type ApiToken,
@@ -57,6 +59,18 @@ export interface OutputStatus {
 export interface ChannelLiveStatus {
   /** True while the program is being sent (live input or fallback). */
   onAir: boolean;
+  /** The source platforms are getting now, or null when off air. */
+  source: 'live' | 'fallback' | null;
+  /** The source the channel wants (it takes the air at its next keyframe). */
+  mode: Mode;
+  /** Why the mode last changed, or null before any change. */
+  reason: SwitchReason | null;
+  /** ISO-8601 time of the last mode change, or null before any change. */
+  since: string | null;
+  /** ISO-8601 time the fallback ends the broadcast by itself, or null. */
+  fallbackEndsAt: string | null;
+  /** What the fallback plays (a conformed upload or the slate), null while no fallback plays. */
+  fallbackKind: 'upload' | 'slate' | null;
   /** The live input, or null when nobody is publishing. */
   input: InputStatus | null;
   /** Outputs that exist; destinations without one are reported idle (or disabled). */
@@ -71,6 +85,62 @@ export interface LiveView {
   destinationsChanged(channelId: string): void;
   /** Called after a channel's ingest key changed. */
   channelKeysChanged(channelId: string): void;
+  /** A manual action (be right back, back to live, end); returns why it cannot apply now, or undefined. */
+  channelAction(channelId: string, action: ManualAction): string | undefined;
+  /** What a fallback upload for the channel is conformed to: its live parameters, or the defaults. */
+  fallbackParams(channelId: string): RenditionParams;
+}
+
+/** A fallback conform job, as the fallback library reports it. */
+export interface FallbackJob {
+  id: string;
+  channelId: string;
+  /** The rendition it makes. */
+  key: string;
+  state: 'queued' | 'running' | 'done' | 'failed';
+  /** 0..100. */
+  percent: number;
+  /** Why it failed. */
+  error?: string;
+  /** ISO-8601. */
+  startedAt: string;
+  /** ISO-8601, once done or failed. */
+  finishedAt?: string;
+}
+
+/** What a channel's fallback library holds. */
+export interface FallbackInfo {
+  /** The uploaded original, if there is one. */
+  original?: { name: string; sizeBytes: number; uploadedAt: string };
+  /** Conformed renditions, by parameter key. */
+  renditions: { key: string; sizeBytes: number }[];
+}
+
+/** What the control plane needs from the fallback library (src/fallback/library.ts). */
+export interface FallbackUploads {
+  /** Largest upload accepted, in bytes. */
+  readonly maxUploadBytes: number;
+  /** A fresh, randomly named path under the library's incoming directory to receive an upload into. */
+  incomingPath(): string;
+  /**
+   * Checks an upload (ffprobe) and starts conforming it in the background; the file becomes the
+   * library's. Throws a FallbackError (NOT_MEDIA, NO_VIDEO, TRUNCATED, TOO_LARGE) with the channel's
+   * previous fallback untouched.
+   */
+  accept(
+    channelId: string,
+    tmpFile: string,
+    originalName: string,
+    params: RenditionParams,
+  ): Promise<FallbackJob>;
+  /** Jobs, of one channel or all. */
+  jobs(channelId?: string): FallbackJob[];
+  /** One job. */
+  job(id: string): FallbackJob | undefined;
+  /** A channel's upload and renditions. */
+  info(channelId: string): FallbackInfo;
+  /** Removes a channel's upload and its renditions (the slate remains). */
+  remove(channelId: string): void;
 }
 
 /** A channel as the API shows it. */
@@ -88,13 +158,41 @@ export interface OutputStatusView extends OutputStatus {
   name: string;
 }
 
+/** A fallback job as the API shows it. */
+export interface FallbackJobView {
+  id: string;
+  channelId: string;
+  key: string;
+  state: FallbackJob['state'];
+  percent: number;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
 /** One channel's status as the API shows it. */
 export interface ChannelStatusView {
   id: string;
   name: string;
   onAir: boolean;
+  source: ChannelLiveStatus['source'];
+  mode: Mode;
+  reason: SwitchReason | null;
+  since: string | null;
+  fallbackEndsAt: string | null;
+  fallbackKind: ChannelLiveStatus['fallbackKind'];
   input: InputStatus | null;
   outputs: OutputStatusView[];
+  fallbackJobs: FallbackJobView[];
+}
+
+/** A channel's fallback as the API shows it. */
+export interface ChannelFallbackView {
+  info: {
+    original: { name: string; sizeBytes: number; uploadedAt: string } | null;
+    renditions: { key: string; sizeBytes: number }[];
+  };
+  jobs: FallbackJobView[];
 }
 
 /** Options of the control plane. */
@@ -107,12 +205,16 @@ export interface ControlPlaneOptions {
   rtmpPort: number | (() => number);
   /** Where failures of the engine's change handlers are reported. */
   logger: Logger;
+  /** The fallback library: uploads, conform jobs, renditions. */
+  fallback: FallbackUploads;
   /** Lifetime of a login session (default 7 days). */
   sessionTtlMs?: number;
+  /** Wall clock in ms, for which finished jobs status still shows (tests inject a fake). */
+  now?: () => number;
 }
 
 /** Error codes of the control plane (the API maps them to HTTP status). */
-export type ControlPlaneErrorCode = 'VALIDATION';
+export type ControlPlaneErrorCode = 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT';
 
 /** A rejected input, naming the field at fault. */
 export class ControlPlaneError extends RestreamError<ControlPlaneErrorCode> {
@@ -127,6 +229,23 @@ export class ControlPlaneError extends RestreamError<ControlPlaneErrorCode> {
 }
 
 const defaultSessionTtlMs = 7 * 24 * 3600 * 1000;
+
+/** How long `/api/status` keeps showing a finished (done or failed) fallback job. */
+const finishedJobsShownMs = 10 * 60_000;
+
+/** A job with the API's nulls for absent values; copied field by field so nothing else leaks. */
+function jobView(job: FallbackJob): FallbackJobView {
+  return {
+    id: job.id,
+    channelId: job.channelId,
+    key: job.key,
+    state: job.state,
+    percent: job.percent,
+    error: job.error ?? null,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt ?? null,
+  };
+}
 
 /** Platform URLs: rtmp:// or rtmps:// with a host, as the relay will parse them. */
 function checkUrl(url: string): void {
@@ -154,6 +273,8 @@ export class ControlPlane {
   readonly #rtmpPort: () => number;
   readonly #logger: Logger;
   readonly #sessionTtlMs: number;
+  readonly #fallback: FallbackUploads;
+  readonly #now: () => number;
 
   constructor(options: ControlPlaneOptions) {
     this.#store = options.store;
@@ -162,6 +283,8 @@ export class ControlPlane {
     this.#rtmpPort = typeof rtmpPort === 'number' ? () => rtmpPort : rtmpPort;
     this.#logger = options.logger;
     this.#sessionTtlMs = options.sessionTtlMs ?? defaultSessionTtlMs;
+    this.#fallback = options.fallback;
+    this.#now = options.now ?? Date.now;
   }
 
   readonly platforms = {
@@ -227,6 +350,49 @@ export class ControlPlane {
       this.#notify('channelKeysChanged', id);
       return key;
     },
+    action: (id: string, action: ManualAction): { ok: true; mode: Mode; reason: SwitchReason | null } => {
+      this.#checkChannel(id, 'id');
+      const refused = this.#live.channelAction(id, action);
+      if (refused !== undefined) throw new ControlPlaneError('CONFLICT', refused, 'action');
+      const status = this.#live.channelStatus(id);
+      return { ok: true, mode: status?.mode ?? 'off', reason: status?.reason ?? null };
+    },
+  };
+
+  readonly fallback = {
+    maxUploadBytes: (): number => this.#fallback.maxUploadBytes,
+    uploadPath: (): string => this.#fallback.incomingPath(),
+    checkChannel: (channelId: string): void => {
+      this.#checkChannel(channelId, 'channelId');
+    },
+    accept: async (channelId: string, tmpFile: string, originalName: string): Promise<FallbackJobView> => {
+      this.#checkChannel(channelId, 'channelId');
+      const params = this.#live.fallbackParams(channelId);
+      return jobView(await this.#fallback.accept(channelId, tmpFile, originalName, params));
+    },
+    job: (id: string): FallbackJobView => {
+      const job = this.#fallback.job(id);
+      if (!job) throw new ControlPlaneError('NOT_FOUND', `no fallback job '${id}'`, 'id');
+      return jobView(job);
+    },
+    channel: (channelId: string): ChannelFallbackView => {
+      this.#checkChannel(channelId, 'id');
+      const info = this.#fallback.info(channelId);
+      const original = info.original;
+      return {
+        info: {
+          original: original
+            ? { name: original.name, sizeBytes: original.sizeBytes, uploadedAt: original.uploadedAt }
+            : null,
+          renditions: info.renditions.map((r) => ({ key: r.key, sizeBytes: r.sizeBytes })),
+        },
+        jobs: this.#fallback.jobs(channelId).map(jobView),
+      };
+    },
+    remove: (channelId: string): void => {
+      this.#checkChannel(channelId, 'id');
+      this.#fallback.remove(channelId);
+    },
   };
 
   readonly auth = {
@@ -261,10 +427,27 @@ export class ControlPlane {
     const live = this.#live.channelStatus(id);
     const outputs = new Map(live?.outputs.map((output) => [output.id, output]));
     const input = live?.input ?? null;
+    const now = this.#now();
+    const fallbackJobs = this.#fallback
+      .jobs(id)
+      .filter(
+        (job) =>
+          job.state === 'queued' ||
+          job.state === 'running' ||
+          job.finishedAt === undefined ||
+          now - Date.parse(job.finishedAt) <= finishedJobsShownMs,
+      )
+      .map(jobView);
     return {
       id,
       name,
       onAir: live?.onAir ?? false,
+      source: live?.source ?? null,
+      mode: live?.mode ?? 'off',
+      reason: live?.reason ?? null,
+      since: live?.since ?? null,
+      fallbackEndsAt: live?.fallbackEndsAt ?? null,
+      fallbackKind: live?.fallbackKind ?? null,
       // Copied field by field: the engine's objects carry more than the API shows.
       input: input && {
         codec: input.codec,
@@ -304,7 +487,13 @@ export class ControlPlane {
           connectedSince: output.connectedSince,
         };
       }),
+      fallbackJobs,
     };
+  }
+
+  /** NOT_FOUND naming `field` (the path's `id`, or a body's `channelId`) for an unknown channel. */
+  #checkChannel(id: string, field: string): void {
+    if (!this.#store.channels.find(id)) throw new ControlPlaneError('NOT_FOUND', `no channel '${id}'`, field);
   }
 
   #destinationsChanged(channelId: string): void {

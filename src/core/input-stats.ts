@@ -69,7 +69,11 @@ export class InputStats {
     };
   }
 
+  /** The latest sequence headers of the input (for fallback renditions that must match them). */
+  readonly headers: { video?: MediaPacket; audio?: MediaPacket } = {};
+
   #onHeader(packet: MediaPacket): void {
+    if (packet.kind !== 'data') this.headers[packet.kind] = packet;
     try {
       if (packet.kind === 'video') {
         const config = videoConfigOf(packet.payload);

@@ -69,12 +69,24 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
 
   /** Listens for plain RTMP; resolves with the bound port. */
   listen(port: number, host = '0.0.0.0'): Promise<number> {
-    return this.#listen(net.createServer((socket) => { this.accept(socket, socket.remoteAddress ?? '?'); }), port, host);
+    return this.#listen(
+      net.createServer((socket) => {
+        this.accept(socket, socket.remoteAddress ?? '?');
+      }),
+      port,
+      host,
+    );
   }
 
   /** Listens for RTMPS with the given certificate and key (PEM). */
-  listenTls(port: number, host: string, credentials: { cert: string | Buffer; key: string | Buffer }): Promise<number> {
-    const server = tls.createServer(credentials, (socket) => { this.accept(socket, socket.remoteAddress ?? '?'); });
+  listenTls(
+    port: number,
+    host: string,
+    credentials: { cert: string | Buffer; key: string | Buffer },
+  ): Promise<number> {
+    const server = tls.createServer(credentials, (socket) => {
+      this.accept(socket, socket.remoteAddress ?? '?');
+    });
     return this.#listen(server, port, host);
   }
 
@@ -91,9 +103,13 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
       authorizePlay: (request) => this.#authorize(request, 'play'),
     });
     const log = this.#log.child({ remote });
-    const setupTimer = setTimeout(() => { session.close('no publish or play in time'); }, this.#options.setupTimeoutMs ?? 15_000);
+    const setupTimer = setTimeout(() => {
+      session.close('no publish or play in time');
+    }, this.#options.setupTimeoutMs ?? 15_000);
     setupTimer.unref();
-    session.on('publish', () => { clearTimeout(setupTimer); });
+    session.on('publish', () => {
+      clearTimeout(setupTimer);
+    });
     session.on('play', (request) => {
       clearTimeout(setupTimer);
       const channelId = this.#options.keys.channelForPlayKey(request.name);
@@ -114,7 +130,16 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
   async close(): Promise<void> {
     for (const publisher of this.#publishers.values()) publisher.kick('server shutting down');
     for (const socket of this.#sockets) socket.destroy();
-    await Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => { resolve(); }))));
+    await Promise.all(
+      this.#servers.map(
+        (server) =>
+          new Promise<void>((resolve) =>
+            server.close(() => {
+              resolve();
+            }),
+          ),
+      ),
+    );
     this.#servers.length = 0;
   }
 
@@ -136,10 +161,15 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
   #authorize(request: StreamRequest, action: 'publish' | 'play'): StreamDecision {
     const wantedApp = this.#options.app ?? 'live';
     if (request.app !== wantedApp) {
-      return { ok: false, code: 'BadName', description: `Unknown application '${request.app}'; use '${wantedApp}'.` };
+      return {
+        ok: false,
+        code: 'BadName',
+        description: `Unknown application '${request.app}'; use '${wantedApp}'.`,
+      };
     }
     const keys = this.#options.keys;
-    const channelId = action === 'publish' ? keys.channelForPublishKey(request.name) : keys.channelForPlayKey(request.name);
+    const channelId =
+      action === 'publish' ? keys.channelForPublishKey(request.name) : keys.channelForPlayKey(request.name);
     if (channelId === undefined) {
       this.#log.warn({ action, app: request.app }, 'refused: unknown stream key');
       return { ok: false, code: 'BadName', description: 'Unknown stream key.' };
@@ -149,7 +179,9 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
 
   #listen(server: net.Server, port: number, host: string): Promise<number> {
     this.#servers.push(server);
-    server.on('error', (err) => { this.#log.error({ err: err.message }, 'listener error'); });
+    server.on('error', (err) => {
+      this.#log.error({ err: err.message }, 'listener error');
+    });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -168,7 +200,11 @@ function playerOf(channelId: string, session: ServerSession): Player {
     get congested() {
       return session.connection.congested;
     },
-    close: (reason) => { session.close(reason); },
-    onClose: (listener) => { session.on('close', listener); },
+    close: (reason) => {
+      session.close(reason);
+    },
+    onClose: (listener) => {
+      session.on('close', listener);
+    },
   };
 }

@@ -56,7 +56,12 @@ export function commandMessage(
 }
 
 /** An `onStatus` info object (spec 7.2.2). */
-export function statusMessage(streamId: number, level: 'status' | 'error' | 'warning', code: string, description: string): RtmpMessage {
+export function statusMessage(
+  streamId: number,
+  level: 'status' | 'error' | 'warning',
+  code: string,
+  description: string,
+): RtmpMessage {
   return commandMessage('onStatus', 0, null, [{ level, code, description }], streamId);
 }
 

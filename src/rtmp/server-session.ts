@@ -2,7 +2,13 @@ import type { Duplex } from 'node:stream';
 import { TypedEmitter } from '../shared/events.js';
 import { packetFromTag } from '../media/packet-from-tag.js';
 import type { MediaKind, MediaPacket } from '../media/packet.js';
-import { MessageType, UserControlEvent, setPeerBandwidthMessage, userControlMessage, windowAckSizeMessage } from './control.js';
+import {
+  MessageType,
+  UserControlEvent,
+  setPeerBandwidthMessage,
+  userControlMessage,
+  windowAckSizeMessage,
+} from './control.js';
 import { commandMessage, statusMessage, type Command } from './commands.js';
 import { RtmpConnection, type CloseInfo, type ConnectionOptions } from './connection.js';
 import { Csid } from './chunk-writer.js';
@@ -22,7 +28,8 @@ export interface StreamRequest {
 }
 
 /** The answer of the owner to a publish or play request. */
-export type StreamDecision = { ok: true } | { ok: false; code: 'BadName' | 'Rejected' | 'Denied'; description: string };
+export type StreamDecision =
+  { ok: true } | { ok: false; code: 'BadName' | 'Rejected' | 'Denied'; description: string };
 
 /** Events of a server-side session. */
 export interface ServerSessionEvents {
@@ -96,8 +103,18 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
 
   /** Sends a media packet to a playing client, with the given 32-bit-reducible timestamp. */
   sendMedia(packet: MediaPacket, dts: number = packet.dts): boolean {
-    const typeId = packet.kind === 'audio' ? MessageType.audio : packet.kind === 'video' ? MessageType.video : MessageType.dataAmf0;
-    return this.connection.send({ typeId, streamId: publishStreamId, timestamp: dts, payload: packet.payload });
+    const typeId =
+      packet.kind === 'audio'
+        ? MessageType.audio
+        : packet.kind === 'video'
+          ? MessageType.video
+          : MessageType.dataAmf0;
+    return this.connection.send({
+      typeId,
+      streamId: publishStreamId,
+      timestamp: dts,
+      payload: packet.payload,
+    });
   }
 
   #onCommand(command: Command): void {
@@ -141,7 +158,14 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
         '_result',
         command.transactionId,
         { fmsVer: 'FMS/3,5,7,7009', capabilities: 31, mode: 1 },
-        [{ level: 'status', code: 'NetConnection.Connect.Success', description: 'Connection succeeded.', objectEncoding: 0 }],
+        [
+          {
+            level: 'status',
+            code: 'NetConnection.Connect.Success',
+            description: 'Connection succeeded.',
+            objectEncoding: 0,
+          },
+        ],
       ),
     );
   }
@@ -160,7 +184,9 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     this.#mode = 'authorizing';
     let decision: StreamDecision;
     try {
-      decision = await (isPublish ? this.#options.authorizePublish(request) : this.#options.authorizePlay(request));
+      decision = await (isPublish
+        ? this.#options.authorizePublish(request)
+        : this.#options.authorizePlay(request));
     } catch {
       decision = { ok: false, code: 'Rejected', description: 'Internal error' };
     }
@@ -180,7 +206,9 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     } else {
       this.#mode = 'playing';
       this.connection.send(userControlMessage(UserControlEvent.streamBegin, streamId), Csid.control);
-      this.connection.send(statusMessage(streamId, 'status', 'NetStream.Play.Reset', 'Playing and resetting'));
+      this.connection.send(
+        statusMessage(streamId, 'status', 'NetStream.Play.Reset', 'Playing and resetting'),
+      );
       this.connection.send(statusMessage(streamId, 'status', 'NetStream.Play.Start', 'Started playing'));
       this.connection.send({
         typeId: MessageType.dataAmf0,

@@ -21,6 +21,7 @@ export function errorMessage(err: unknown): string {
 
 /** The code of a RestreamError, or of a Node system error (`ECONNRESET`…), if it has one. */
 export function errorCode(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
+    return err.code;
   return undefined;
 }

@@ -9,13 +9,15 @@ export type Logger = PinoLogger;
  */
 export const redactedFields = [
   'streamKey',
-  'key',
+  'ingestKey',
+  'previewKey',
   'password',
   'token',
   'authorization',
   'cookie',
   '*.streamKey',
-  '*.key',
+  '*.ingestKey',
+  '*.previewKey',
   '*.password',
   '*.token',
   'req.headers.authorization',

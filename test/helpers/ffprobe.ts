@@ -190,10 +190,62 @@ export async function decodeErrors(file: string): Promise<string> {
     'error',
     '-i',
     file,
+    // Decode every frame as it is, on the recording's own millisecond time base: re-timed onto a 1/fps
+    // grid, two frames of a splice can round to one tick and ffmpeg then complains about its own output.
+    '-fps_mode',
+    'passthrough',
+    '-enc_time_base',
+    '-1',
     '-f',
     'null',
     '-',
   ]);
   const text = stderr.trim();
   return code === 0 ? text : `${text}\n[ffmpeg exited ${code}]`.trim();
+}
+
+/** The distinct decoded video frame sizes of a recording (`['640x360']` when it never changed). */
+export async function frameSizes(file: string): Promise<string[]> {
+  const ffprobe = requireProgram('ffprobe', 'ffprobe');
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(
+      ffprobe,
+      [
+        '-v',
+        'error',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'frame=width,height',
+        '-of',
+        'csv=p=0',
+        file,
+      ],
+      { maxBuffer: 64 * 1024 * 1024, timeout: TIMEOUT_MS },
+      (err: Error | null, stdout) => {
+        if (err) reject(err);
+        else resolve(stdout);
+      },
+    );
+  });
+  // Some frames carry side data that adds empty CSV fields: only the first two are width and height.
+  const sizes = out
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => line.trim().split(',').slice(0, 2).join('x'));
+  return [...new Set(sizes)];
+}
+
+/** The largest gap between consecutive packets of a track, and where it starts (ms). */
+export function largestGap(packets: readonly ProbedPacket[]): { gapMs: number; atMs: number } {
+  let gapMs = 0;
+  let atMs = Number.NaN;
+  for (let i = 1; i < packets.length; i++) {
+    const gap = packets[i]!.dtsMs - packets[i - 1]!.dtsMs;
+    if (gap > gapMs) {
+      gapMs = gap;
+      atMs = packets[i - 1]!.dtsMs;
+    }
+  }
+  return { gapMs, atMs };
 }

@@ -25,7 +25,7 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Starts the server. `env` overrides configuration (e.g. `{ DROP_GRACE_MS: '2000' }`). */
+/** Starts the server. `env` overrides configuration (e.g. `{ LOG_LEVEL: 'debug' }`). */
 export async function startTestServer(
   options: { env?: Record<string, string>; start?: StartOptions; dataDir?: string } = {},
 ): Promise<TestServer> {

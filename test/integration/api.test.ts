@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi, type ApiBackend, type PlatformDto, type StatusDto } from '../../src/api/index.js';
-import { ControlPlane, type ChannelLiveStatus, type LiveView } from '../../src/core/control-plane.js';
+import type { ManualAction } from '../../src/channel/continuity.js';
+import {
+  ControlPlane,
+  type ChannelLiveStatus,
+  type FallbackUploads,
+  type LiveView,
+} from '../../src/core/control-plane.js';
+import { defaultParams, type RenditionParams } from '../../src/fallback/params.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
@@ -31,7 +38,38 @@ class FakeLive implements LiveView {
   channelKeysChanged(channelId: string): void {
     this.calls.push(`keys:${channelId}`);
   }
+
+  channelAction(channelId: string, action: ManualAction): string | undefined {
+    this.calls.push(`action:${channelId}:${action}`);
+    return undefined;
+  }
+
+  fallbackParams(): RenditionParams {
+    return defaultParams;
+  }
 }
+
+/** A fallback library with nothing in it (the continuity routes have their own test). */
+const emptyFallback: FallbackUploads = {
+  maxUploadBytes: 1024,
+  incomingPath: () => join(dir, 'incoming', 'x'),
+  accept: () => Promise.reject(new Error('not in this test')),
+  jobs: () => [],
+  job: () => undefined,
+  info: () => ({ renditions: [] }),
+  remove: () => undefined,
+};
+
+/** Continuity fields of a channel the engine reports nothing for. */
+const offAir = {
+  source: null,
+  mode: 'off',
+  reason: null,
+  since: null,
+  fallbackEndsAt: null,
+  fallbackKind: null,
+  fallbackJobs: [],
+} as const;
 
 let dir: string;
 let store: Store;
@@ -48,7 +86,13 @@ beforeEach(async () => {
   live = new FakeLive();
   clock = Date.now();
   // The compiler checks here that the control plane fits what the API declares it needs.
-  const backend: ApiBackend = new ControlPlane({ store, live, rtmpPort: 1935, logger: silentLogger });
+  const backend: ApiBackend = new ControlPlane({
+    store,
+    live,
+    rtmpPort: 1935,
+    logger: silentLogger,
+    fallback: emptyFallback,
+  });
   app = createApi({ backend, logger: silentLogger, now: () => clock });
   bodies = [];
 });
@@ -392,6 +436,12 @@ describe('channels and status', () => {
     // Engines may report more than the API shows (videoFrames); it must not leak through.
     live.statuses.set('main', {
       onAir: true,
+      source: 'live',
+      mode: 'live',
+      reason: 'publisher-started',
+      since,
+      fallbackEndsAt: null,
+      fallbackKind: null,
       input,
       outputs: [{ ...output, videoFrames: 9 } as typeof output],
     });
@@ -411,6 +461,13 @@ describe('channels and status', () => {
           id: 'main',
           name: 'Main',
           onAir: true,
+          source: 'live',
+          mode: 'live',
+          reason: 'publisher-started',
+          since,
+          fallbackEndsAt: null,
+          fallbackKind: null,
+          fallbackJobs: [],
           input,
           outputs: [
             { ...output, name: 'Live' },
@@ -450,7 +507,7 @@ describe('over a real socket', () => {
     const status = await fetch(`${base}/api/status`, { headers: { cookie } });
     expect(status.status).toBe(200);
     expect(await status.json()).toEqual({
-      channels: [{ id: 'main', name: 'Main', onAir: false, input: null, outputs: [] }],
+      channels: [{ id: 'main', name: 'Main', onAir: false, ...offAir, input: null, outputs: [] }],
     });
 
     const channels = await fetch(`${base}/api/channels`, { headers: { cookie } });

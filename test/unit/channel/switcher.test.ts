@@ -101,6 +101,27 @@ describe('Switcher', () => {
     ]);
   });
 
+  it('puts a new keyframe after the latest presentation time, so B-frames of the old source stay in order', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const switcher = new Switcher(program, fakeClock());
+    const withCts = (p: MediaPacket, cts: number): MediaPacket => {
+      const payload = Buffer.from(p.payload);
+      payload.writeIntBE(cts, 2, 3);
+      return { ...p, payload };
+    };
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', withCts(video(0, true), 66)); // pts 66
+    switcher.push('live', withCts(video(33), 99)); // P frame, pts 132
+    switcher.push('live', withCts(video(66), 0)); // B frame, pts 66
+    switcher.resetSource('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', video(5000, true)); // no B-frames: pts = dts
+    // Head dts 66 + one frame would be 99, presenting before the old P frame at 132.
+    expect(got.at(-1)!.dts).toBe(132 + 33);
+  });
+
   it('keeps pace with the wall clock: a 3 s outage leaves a 3 s gap, not a backlog', () => {
     const program = new Program();
     const got = recorder(program);

@@ -1,0 +1,272 @@
+import { TypedEmitter } from '../shared/events.js';
+import type { Clock, Timer } from '../shared/clock.js';
+
+/** Why the channel's source changed. */
+export type SwitchReason =
+  | 'publisher-started'
+  | 'publisher-dropped'
+  | 'publisher-stalled'
+  | 'low-bitrate'
+  | 'clean-stop'
+  | 'publisher-returned'
+  | 'manual'
+  | 'fallback-timeout';
+
+/** What to do when OBS stops streaming on purpose (FCUnpublish/deleteStream). */
+export type CleanStopAction = 'fallback-then-end' | 'end' | 'fallback';
+
+/** A channel's continuity settings. */
+export interface ContinuitySettings {
+  /** No media for this long while the connection stays open counts as a stall. */
+  stallTimeoutMs: number;
+  /** Policy for a deliberate stop from OBS. */
+  cleanStopAction: CleanStopAction;
+  /** With `fallback-then-end`: how long the fallback plays before the broadcast ends. */
+  cleanStopGraceMs: number;
+  /** After a drop or stall, how long the fallback plays without live before the broadcast ends. */
+  fallbackTimeoutMs: number;
+  /** Go to fallback when the input bitrate stays below `thresholdKbps` for `windowMs` (null: off). */
+  lowBitrate: { thresholdKbps: number; windowMs: number } | null;
+}
+
+export const defaultContinuitySettings: ContinuitySettings = {
+  stallTimeoutMs: 2000,
+  cleanStopAction: 'fallback-then-end',
+  cleanStopGraceMs: 30_000,
+  fallbackTimeoutMs: 10 * 60_000,
+  lowBitrate: null,
+};
+
+/** The source the channel wants on air. */
+export type Mode = 'off' | 'live' | 'fallback';
+
+/** A change of mode, with why and (for fallback) when it will end on its own. */
+export interface ModeChange {
+  mode: Mode;
+  reason: SwitchReason;
+  /** Clock time of the change. */
+  at: number;
+  /** Clock time the fallback ends the broadcast, or null when it does not end by itself. */
+  endsAt: number | null;
+}
+
+/** Manual actions (dashboard buttons, `POST /api/channels/:id/actions`). */
+export type ManualAction = 'fallback' | 'live' | 'end';
+
+/** Events of the continuity state machine. */
+export interface ContinuityEvents {
+  change: [change: ModeChange];
+}
+
+/** How far above the threshold the bitrate must come back before low-bitrate fallback ends. */
+const recoveryFactor = 1.25;
+
+/**
+ * Decides, from what the publisher does, which source a channel should have on air (DESIGN.md rule 4):
+ * a drop or a stall goes to fallback until the publisher returns or `fallbackTimeoutMs` ends it; a
+ * clean stop follows its own policy; manual actions override. Pure logic over an injected clock: the
+ * runtime feeds it events and applies its changes.
+ */
+export class Continuity extends TypedEmitter<ContinuityEvents> {
+  #settings: ContinuitySettings;
+  readonly #clock: Clock;
+  #change: ModeChange;
+  #publisherPresent = false;
+  #stalled = false;
+  #lastMediaAt = 0;
+  #stallTimer: Timer | undefined;
+  #endTimer: Timer | undefined;
+  #windowStart = 0;
+  #windowBytes = 0;
+  #lowSince: number | undefined;
+  #okSince: number | undefined;
+
+  constructor(settings: ContinuitySettings, clock: Clock) {
+    super();
+    this.#settings = settings;
+    this.#clock = clock;
+    this.#change = { mode: 'off', reason: 'fallback-timeout', at: clock.now(), endsAt: null };
+  }
+
+  get state(): Readonly<ModeChange> {
+    return this.#change;
+  }
+
+  get settings(): Readonly<ContinuitySettings> {
+    return this.#settings;
+  }
+
+  /** New settings apply at once (a running fallback timer is re-armed from its start). */
+  updateSettings(settings: ContinuitySettings): void {
+    this.#settings = settings;
+    if (this.#change.mode === 'fallback' && this.#change.endsAt !== null) {
+      const limit =
+        this.#change.reason === 'clean-stop' ? settings.cleanStopGraceMs : settings.fallbackTimeoutMs;
+      this.#armEnd(this.#change.at + limit);
+    }
+    this.#armStall();
+  }
+
+  /** A publisher took the channel (first start, a return, or a takeover). */
+  publisherStarted(): void {
+    this.#publisherPresent = true;
+    this.#stalled = false;
+    this.#lastMediaAt = this.#clock.now();
+    this.#resetBitrate();
+    this.#armStall();
+    if (this.#change.mode === 'off') this.#set('live', 'publisher-started');
+    else if (this.#change.mode === 'fallback' && this.#change.reason !== 'manual')
+      this.#set('live', 'publisher-returned');
+  }
+
+  /** A live media packet of `sizeBytes` arrived. Called per packet: keep it cheap. */
+  liveMedia(sizeBytes: number): void {
+    const now = this.#clock.now();
+    this.#lastMediaAt = now;
+    if (this.#stalled) {
+      this.#stalled = false;
+      this.#armStall();
+      if (this.#change.mode === 'fallback' && this.#change.reason === 'publisher-stalled')
+        this.#set('live', 'publisher-returned');
+    }
+    if (this.#settings.lowBitrate) this.#observeBitrate(sizeBytes, now, this.#settings.lowBitrate);
+  }
+
+  /** The publisher went away: `clean` when OBS said it stops, `dropped` otherwise. */
+  publisherEnded(how: 'clean' | 'dropped'): void {
+    this.#publisherPresent = false;
+    this.#stalled = false;
+    this.#clearStall();
+    if (this.#change.mode === 'off') return;
+    if (this.#change.mode === 'fallback' && this.#change.reason === 'manual') return;
+    if (how === 'dropped') {
+      this.#set('fallback', 'publisher-dropped');
+      return;
+    }
+    switch (this.#settings.cleanStopAction) {
+      case 'end':
+        this.#set('off', 'clean-stop');
+        return;
+      case 'fallback':
+      case 'fallback-then-end':
+        this.#set('fallback', 'clean-stop');
+        return;
+    }
+  }
+
+  /** A manual action; returns an error message when it cannot apply now. */
+  manual(action: ManualAction): string | undefined {
+    switch (action) {
+      case 'end':
+        if (this.#change.mode !== 'off') this.#set('off', 'manual');
+        return undefined;
+      case 'fallback':
+        if (this.#change.mode === 'off') return 'the channel is off air';
+        this.#set('fallback', 'manual');
+        return undefined;
+      case 'live':
+        if (!this.#publisherPresent || this.#stalled) return 'no live input to go back to';
+        if (this.#change.mode !== 'live') this.#set('live', 'manual');
+        return undefined;
+    }
+  }
+
+  /** Stops every timer (channel deleted, shutdown). */
+  dispose(): void {
+    this.#clearStall();
+    this.#clearEnd();
+    this.removeAllListeners();
+  }
+
+  #set(mode: Mode, reason: SwitchReason): void {
+    const at = this.#clock.now();
+    let endsAt: number | null = null;
+    if (mode === 'fallback' && reason !== 'manual') {
+      const cleanEnds = reason === 'clean-stop' && this.#settings.cleanStopAction === 'fallback-then-end';
+      endsAt = at + (cleanEnds ? this.#settings.cleanStopGraceMs : this.#settings.fallbackTimeoutMs);
+    }
+    this.#change = { mode, reason, at, endsAt };
+    this.#clearEnd();
+    if (endsAt !== null) this.#armEnd(endsAt);
+    if (mode === 'off') {
+      this.#clearStall();
+      this.#publisherPresent = false;
+    }
+    this.safeEmit('change', this.#change);
+  }
+
+  #armEnd(endsAt: number): void {
+    this.#clearEnd();
+    this.#change = { ...this.#change, endsAt };
+    this.#endTimer = this.#clock.setTimeout(
+      () => {
+        this.#endTimer = undefined;
+        this.#set('off', 'fallback-timeout');
+      },
+      Math.max(0, endsAt - this.#clock.now()),
+    );
+  }
+
+  /** One timer, re-armed only when it fires early: per-packet work stays a single assignment. */
+  #armStall(): void {
+    this.#clearStall();
+    if (!this.#publisherPresent || this.#stalled) return;
+    const due = this.#lastMediaAt + this.#settings.stallTimeoutMs;
+    this.#stallTimer = this.#clock.setTimeout(
+      () => {
+        this.#stallTimer = undefined;
+        if (this.#clock.now() - this.#lastMediaAt < this.#settings.stallTimeoutMs) {
+          this.#armStall();
+          return;
+        }
+        this.#stalled = true;
+        if (this.#change.mode === 'live') this.#set('fallback', 'publisher-stalled');
+      },
+      Math.max(0, due - this.#clock.now()),
+    );
+  }
+
+  #observeBitrate(sizeBytes: number, now: number, rule: { thresholdKbps: number; windowMs: number }): void {
+    if (this.#windowStart === 0) this.#windowStart = now;
+    this.#windowBytes += sizeBytes;
+    const elapsed = now - this.#windowStart;
+    if (elapsed < 1000) return;
+    const kbps = (this.#windowBytes * 8) / elapsed;
+    this.#windowStart = now;
+    this.#windowBytes = 0;
+    // Hysteresis: low below the threshold, recovered only clearly above it, each for a whole window.
+    if (kbps < rule.thresholdKbps) {
+      this.#okSince = undefined;
+      this.#lowSince ??= now;
+      if (this.#change.mode === 'live' && now - this.#lowSince >= rule.windowMs)
+        this.#set('fallback', 'low-bitrate');
+    } else if (kbps >= rule.thresholdKbps * recoveryFactor) {
+      this.#lowSince = undefined;
+      this.#okSince ??= now;
+      if (
+        this.#change.mode === 'fallback' &&
+        this.#change.reason === 'low-bitrate' &&
+        now - this.#okSince >= rule.windowMs
+      ) {
+        this.#set('live', 'publisher-returned');
+      }
+    }
+  }
+
+  #resetBitrate(): void {
+    this.#windowStart = 0;
+    this.#windowBytes = 0;
+    this.#lowSince = undefined;
+    this.#okSince = undefined;
+  }
+
+  #clearStall(): void {
+    if (this.#stallTimer !== undefined) this.#clock.clearTimeout(this.#stallTimer);
+    this.#stallTimer = undefined;
+  }
+
+  #clearEnd(): void {
+    if (this.#endTimer !== undefined) this.#clock.clearTimeout(this.#endTimer);
+    this.#endTimer = undefined;
+  }
+}
