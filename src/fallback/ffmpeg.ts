@@ -181,7 +181,13 @@ function frameRate(s: RawStream): number {
   return NaN;
 }
 
-/** ffmpeg messages name the file; the server's paths are none of the uploader's business. */
+/**
+ * An ffmpeg message fit for the uploader: the server's path becomes 'upload' (none of their business), and
+ * the '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55cb79918080] ' prefixes go.
+ */
 function hidePath(text: string, file: string): string {
-  return text.split(file).join('upload');
+  return text
+    .split(file)
+    .join('upload')
+    .replace(/\[[^\]\n]* @ 0x[0-9a-f]+\] ?/g, '');
 }
