@@ -1,10 +1,17 @@
 import { ConfigError, configHelp, loadConfig } from './config.js';
+import { parseArgs } from 'node:util';
 import { startServer } from './main.js';
+import { createLogger } from './shared/logger.js';
+import { errorMessage } from './shared/errors.js';
+import { runStandaloneFallback } from './core/standalone-fallback.js';
 
 const usage = `restream: one RTMP stream in from OBS, live on every platform at once.
 
 Usage:
   restream serve [options]     run the server (RTMP ingest, outputs, API and dashboard)
+  restream fallback FILE --to URL [--to URL ...]
+                               conform FILE and loop it to each RTMP/RTMPS URL (server URL + key)
+                               until interrupted: test a platform setup without OBS
   restream --help              this text
 
 Options (flag, environment variable, meaning):
@@ -24,6 +31,7 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(usage);
     return 0;
   }
+  if (command === 'fallback') return runFallbackCommand(rest);
   if (command !== 'serve') {
     process.stderr.write(`restream: unknown command '${command}'\n\n${usage}`);
     return 2;
@@ -46,6 +54,48 @@ export async function runCli(argv: string[]): Promise<number> {
     const onSignal = (signal: NodeJS.Signals): void => {
       server.logger.info({ signal }, 'shutting down: ending broadcasts on every platform');
       void server.stop().then(resolve);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  return 0;
+}
+
+/** `restream fallback FILE --to URL…` */
+async function runFallbackCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { to: { type: 'string', multiple: true }, 'log-level': { type: 'string' } },
+      allowPositionals: true,
+    });
+  } catch (err) {
+    process.stderr.write(`restream fallback: ${errorMessage(err)}\n`);
+    return 2;
+  }
+  const [file] = parsed.positionals;
+  const urls = parsed.values.to ?? [];
+  if (file === undefined || urls.length === 0) {
+    process.stderr.write('usage: restream fallback FILE --to URL [--to URL ...]\n');
+    return 2;
+  }
+  const logger = createLogger(parsed.values['log-level'] === 'debug' ? 'debug' : 'info');
+  let running;
+  try {
+    running = await runStandaloneFallback(file, urls, {
+      logger,
+      onProgress: (percent) => process.stderr.write(`\rconforming ${file}: ${Math.round(percent)} %`),
+    });
+  } catch (err) {
+    process.stderr.write(`\nrestream fallback: ${errorMessage(err)}\n`);
+    return 1;
+  }
+  process.stderr.write('\nlooping; Ctrl-C ends the broadcast at every URL\n');
+  await new Promise<void>((resolve) => {
+    const onSignal = (): void => {
+      running.stop();
+      setTimeout(resolve, 500).unref();
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);

@@ -40,7 +40,13 @@ export async function startTestServer(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   });
-  const server = await startServer(config, { announce: () => undefined, ...options.start });
+  const server = await startServer(config, {
+    announce: () => undefined,
+    ...options.start,
+    // Most tests end with ffmpeg's clean stop and then judge what the platforms recorded, so a clean
+    // stop ends the broadcast at once; the continuity tests set their own policy.
+    continuity: { cleanStopAction: 'end', ...options.start?.continuity },
+  });
   registerTestCleanup(() => server.stop());
   const httpBase = `http://127.0.0.1:${server.ports.http}`;
   const token = server.store.auth.createToken('tests').token;
