@@ -1,4 +1,8 @@
 import { systemClock, type Clock } from '../shared/clock.js';
+import { TypedEmitter } from '../shared/events.js';
+import type { ModeChange } from '../channel/continuity.js';
+import type { SourceName } from '../channel/switcher.js';
+import type { OutputState } from '../relay/output-stats.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { IngestServer, type StreamKeys } from '../ingest/ingest-server.js';
 import type { OutputOptions } from '../relay/output.js';
@@ -30,7 +34,17 @@ export interface ChannelManagerOptions {
  * The API reaches it only through the LiveView methods (channelStatus, destinationsChanged,
  * channelKeysChanged).
  */
-export class ChannelManager {
+/** What the engine reports, for events, metrics, history and webhooks. */
+export interface EngineEvents {
+  /** A channel's wanted source changed, with the reason (continuity, or a manual action). */
+  mode: [channelId: string, change: ModeChange];
+  /** A source took the air at its keyframe (what the platforms now get). */
+  switched: [channelId: string, from: SourceName | undefined, to: SourceName];
+  /** A destination's output changed state. */
+  output: [channelId: string, destinationId: string, name: string, state: OutputState, lastError: string | undefined];
+}
+
+export class ChannelManager extends TypedEmitter<EngineEvents> {
   readonly ingest: IngestServer;
   readonly #store: Store;
   readonly #log: Logger;
@@ -39,6 +53,7 @@ export class ChannelManager {
   readonly #runtimes = new Map<string, ChannelRuntime>();
 
   constructor(options: ChannelManagerOptions) {
+    super();
     this.#options = options;
     this.#store = options.store;
     this.#log = options.logger ?? silentLogger;
@@ -113,6 +128,15 @@ export class ChannelManager {
       fallback: this.#options.fallback,
     });
     this.#runtimes.set(channelId, runtime);
+    runtime.on('mode', (change) => {
+      this.safeEmit('mode', channelId, change);
+    });
+    runtime.on('switched', (from, to) => {
+      this.safeEmit('switched', channelId, from, to);
+    });
+    runtime.on('output', (destinationId, name, state, lastError) => {
+      this.safeEmit('output', channelId, destinationId, name, state, lastError);
+    });
     runtime.setDestinations(this.#store.destinationsForChannel(channelId));
     return runtime;
   }

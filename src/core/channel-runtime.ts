@@ -10,7 +10,7 @@ import {
   type ModeChange,
 } from '../channel/continuity.js';
 import { Output, type OutputOptions } from '../relay/output.js';
-import type { OutputStatsSnapshot } from '../relay/output-stats.js';
+import type { OutputState, OutputStatsSnapshot } from '../relay/output-stats.js';
 import { publishUrl } from '../relay/publish-url.js';
 import type { Player } from '../ingest/ingest-server.js';
 import type { Publisher, PublisherEnd } from '../ingest/publisher.js';
@@ -50,6 +50,8 @@ export interface ChannelRuntimeEvents {
   mode: [change: ModeChange];
   /** A source took the air at its keyframe. */
   switched: [from: SourceName | undefined, to: SourceName];
+  /** An output changed state (`failed` and `retrying` carry the error in words). */
+  output: [destinationId: string, name: string, state: OutputState, lastError: string | undefined];
 }
 
 /** What a channel runtime needs from the engine around it. */
@@ -153,6 +155,10 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
         clock: this.#options.clock,
       });
       this.#outputs.set(record.id, { output, record });
+      output.on('state', (state, lastError) => {
+        const current = this.#outputs.get(record.id);
+        this.safeEmit('output', record.id, current?.record.name ?? record.name, state, lastError);
+      });
       if (this.#onAir || !record.enabled) output.start();
     }
   }
