@@ -5,7 +5,8 @@ import { TypedEmitter } from '../shared/events.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { ServerSession, type StreamDecision, type StreamRequest } from '../rtmp/server-session.js';
 import type { MediaPacket } from '../media/packet.js';
-import { Publisher } from './publisher.js';
+import { Publisher, liveSessionOf } from './publisher.js';
+import { pullLiveSession } from './puller.js';
 
 /** How ingest learns which channel a key belongs to (the store lives elsewhere). */
 export interface StreamKeys {
@@ -122,8 +123,26 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
     session.on('publish', (request) => {
       const channelId = this.#options.keys.channelForPublishKey(request.name);
       if (channelId === undefined) return;
-      this.#bind(channelId, new Publisher(channelId, remote, session), log);
+      this.#bind(channelId, new Publisher(channelId, remote, liveSessionOf(session)), log);
     });
+  }
+
+  /**
+   * Makes a stream on an external server (SRS, nginx-rtmp) the channel's live source, as a publisher
+   * that takes over like any other. `url` is `rtmp[s]://server/app/stream`.
+   */
+  pull(channelId: string, url: URL): Publisher {
+    const publisher = new Publisher(channelId, `pull ${url.host}`, pullLiveSession(url));
+    this.#bind(channelId, publisher, this.#log.child({ pull: url.host }));
+    return publisher;
+  }
+
+  /** The external server said its publisher stopped: end the pull as a deliberate stop. */
+  endPull(channelId: string, reason: string): boolean {
+    const publisher = this.#publishers.get(channelId);
+    if (!publisher?.remote.startsWith('pull ')) return false;
+    publisher.kick(reason, true);
+    return true;
   }
 
   /** Stops listening and closes every session. */

@@ -15,34 +15,59 @@ export interface PublisherEvents {
   end: [how: PublisherEnd, reason: string];
 }
 
-/** One live source: an authenticated publishing session bound to a channel. */
+/**
+ * Where a live source's media comes from: an OBS session publishing to us, or a stream we pull from an
+ * external SRS/nginx-rtmp. `onEnd` reports whether the far end said it stopped (`clean`).
+ */
+export interface LiveSession {
+  onMedia(listener: (packet: MediaPacket) => void): void;
+  onEnd(listener: (clean: boolean, reason: string) => void): void;
+  close(reason: string): void;
+  readonly bytesRead: number;
+}
+
+/** A publishing OBS session as a live session. */
+export function liveSessionOf(session: ServerSession): LiveSession {
+  return {
+    onMedia: (listener) => session.on('media', listener),
+    onEnd: (listener) =>
+      session.on('close', (info) => {
+        listener(info.clean, info.reason);
+      }),
+    close: (reason) => {
+      session.close(reason);
+    },
+    get bytesRead() {
+      return session.connection.bytesRead;
+    },
+  };
+}
+
+/** One live source bound to a channel. */
 export class Publisher extends TypedEmitter<PublisherEvents> {
   readonly channelId: string;
-  /** The client's address, for logs. */
+  /** Where it comes from, for logs (the client's address, or the pulled server). */
   readonly remote: string;
-  /** When it started publishing (ms, clock of the ingest). */
-  readonly startedAt = Date.now();
-  readonly #session: ServerSession;
+  readonly #session: LiveSession;
   #ended = false;
   #replaced = false;
 
-  constructor(channelId: string, remote: string, session: ServerSession) {
+  constructor(channelId: string, remote: string, session: LiveSession) {
     super();
     this.channelId = channelId;
     this.remote = remote;
     this.#session = session;
-    session.on('media', (packet) => {
+    session.onMedia((packet) => {
       this.safeEmit('media', packet);
     });
-    session.on('close', (info) => {
-      const how: PublisherEnd = this.#replaced ? 'replaced' : info.clean ? 'clean' : 'dropped';
-      this.#end(how, info.reason);
+    session.onEnd((clean, reason) => {
+      this.#end(this.#replaced ? 'replaced' : clean ? 'clean' : 'dropped', reason);
     });
   }
 
-  /** Bytes received from the publisher. */
+  /** Bytes received from the source. */
   get bytesRead(): number {
-    return this.#session.connection.bytesRead;
+    return this.#session.bytesRead;
   }
 
   get ended(): boolean {
@@ -55,8 +80,9 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     this.#session.close('replaced by a new publisher with the same key');
   }
 
-  /** Closes the session (key rotated, channel deleted, shutdown). */
-  kick(reason: string): void {
+  /** Closes the session (shutdown, channel deleted); reported as a drop unless `clean`. */
+  kick(reason: string, clean = false): void {
+    if (clean) this.#end('clean', reason);
     this.#session.close(reason);
   }
 

@@ -2,7 +2,9 @@ import type { Duplex } from 'node:stream';
 import { TypedEmitter } from '../shared/events.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { AmfValue } from '../media/amf0.js';
-import { MessageType, windowAckSizeMessage } from './control.js';
+import { MessageType, UserControlEvent, userControlMessage, windowAckSizeMessage } from './control.js';
+import { MediaMessageReader } from './timestamp-unwrapper.js';
+import type { RtmpMessage } from './chunk-reader.js';
 import { commandMessage, infoCode, type Command } from './commands.js';
 import { RtmpConnection, type CloseInfo, type ConnectionOptions } from './connection.js';
 import { Csid } from './chunk-writer.js';
@@ -18,10 +20,16 @@ export interface PublishTarget {
   tcUrl: string;
 }
 
-/** Events of a publishing client session. */
+/** Events of a client session. */
 export interface ClientSessionEvents {
   /** `NetStream.Publish.Start` arrived: media may flow. */
   publishing: [];
+  /** Play mode: `NetStream.Play.Start` arrived. */
+  playing: [];
+  /** Play mode: a media packet from the server (dts unwrapped). */
+  media: [packet: MediaPacket];
+  /** Play mode: the server said the stream ended (`Play.UnpublishNotify`, `Play.Stop`, StreamEOF). */
+  ended: [];
   /** The session ended; `error.code` tells fatal (`PUBLISH_REJECTED`, `CONNECT_REJECTED`) from transient. */
   close: [info: CloseInfo];
 }
@@ -47,9 +55,14 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
   #publishing = false;
   #publishSent = false;
 
-  constructor(stream: Duplex, target: PublishTarget, options: ConnectionOptions = {}) {
+  readonly #play: boolean;
+  readonly #media = new MediaMessageReader();
+
+  /** `play: true` makes it a player (pulling a stream) instead of a publisher. */
+  constructor(stream: Duplex, target: PublishTarget, options: ConnectionOptions & { play?: boolean } = {}) {
     super();
     this.#target = target;
+    this.#play = options.play ?? false;
     this.connection = new RtmpConnection(stream, 'client', options);
     this.connection.on('ready', () => {
       this.#call('connect', {
@@ -63,6 +76,11 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     this.connection.on('command', (command) => {
       this.#onCommand(command);
     });
+    if (this.#play) {
+      this.connection.on('message', (message) => {
+        this.#onMedia(message);
+      });
+    }
     this.connection.on('close', (info) => {
       this.safeEmit('close', this.#explain(info));
       this.removeAllListeners();
@@ -144,12 +162,26 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     if (call === 'connect') {
       // Some servers wait for our window size before acking (it costs nothing to send).
       this.connection.send(windowAckSizeMessage(2_500_000), Csid.control);
-      this.#call('releaseStream', null, this.#target.streamName);
-      this.#call('FCPublish', null, this.#target.streamName);
+      if (!this.#play) {
+        this.#call('releaseStream', null, this.#target.streamName);
+        this.#call('FCPublish', null, this.#target.streamName);
+      }
       this.#call('createStream', null);
     } else if (call === 'createStream') {
       const id = command.args[0];
       this.#streamId = typeof id === 'number' ? id : 1;
+      if (this.#play) {
+        this.connection.send(
+          commandMessage('play', 0, null, [this.#target.streamName, -2], this.#streamId),
+          Csid.command,
+        );
+        // A 1 s buffer, as players announce; some servers wait for it before sending media.
+        this.connection.send(
+          userControlMessage(UserControlEvent.setBufferLength, this.#streamId, 1000),
+          Csid.control,
+        );
+        return;
+      }
       const message = commandMessage(
         'publish',
         this.#nextTransaction++,
@@ -181,9 +213,22 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
       this.safeEmit('publishing');
       return;
     }
+    if (code === 'NetStream.Play.Start') {
+      this.safeEmit('playing');
+      return;
+    }
+    if (code === 'NetStream.Play.UnpublishNotify' || code === 'NetStream.Play.Stop') {
+      this.safeEmit('ended');
+      return;
+    }
     if (level !== 'error') return;
     const fatal = fatalStatusCodes.has(code);
     this.#fail(fatal ? 'PUBLISH_REJECTED' : 'PROTOCOL_VIOLATION', `${code} ${description}`.trim());
+  }
+
+  #onMedia(message: RtmpMessage): void {
+    const packet = this.#media.packetOf(message);
+    if (packet) this.safeEmit('media', packet);
   }
 
   #fail(code: 'CONNECT_REJECTED' | 'PUBLISH_REJECTED' | 'PROTOCOL_VIOLATION', message: string): void {

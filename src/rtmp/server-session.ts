@@ -1,7 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { TypedEmitter } from '../shared/events.js';
-import { packetFromTag } from '../media/packet-from-tag.js';
-import type { MediaKind, MediaPacket } from '../media/packet.js';
+import type { MediaPacket } from '../media/packet.js';
 import {
   MessageType,
   UserControlEvent,
@@ -12,7 +11,7 @@ import {
 import { commandMessage, statusMessage, type Command } from './commands.js';
 import { RtmpConnection, type CloseInfo, type ConnectionOptions } from './connection.js';
 import { Csid } from './chunk-writer.js';
-import { TimestampUnwrapper } from './timestamp-unwrapper.js';
+import { MediaMessageReader } from './timestamp-unwrapper.js';
 import type { RtmpMessage } from './chunk-reader.js';
 
 /** What a client asked to publish or play. */
@@ -56,12 +55,6 @@ export interface ServerSessionOptions extends ConnectionOptions {
 }
 
 const publishStreamId = 1;
-const kindOf: Partial<Record<number, MediaKind>> = {
-  [MessageType.audio]: 'audio',
-  [MessageType.video]: 'video',
-  [MessageType.dataAmf0]: 'data',
-};
-
 /**
  * The server side of one RTMP session, as OBS and ffmpeg drive it: connect, releaseStream, FCPublish,
  * createStream, publish (or play), media, then FCUnpublish/deleteStream on a deliberate stop.
@@ -73,7 +66,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   #tcUrl = '';
   #mode: 'idle' | 'authorizing' | 'publishing' | 'playing' = 'idle';
   #unpublished = false;
-  readonly #unwrappers = new Map<number, TimestampUnwrapper>();
+  readonly #media = new MediaMessageReader();
 
   constructor(stream: Duplex, options: ServerSessionOptions) {
     super();
@@ -222,14 +215,8 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
 
   #onMessage(message: RtmpMessage): void {
     if (this.#mode !== 'publishing') return;
-    const kind = kindOf[message.typeId];
-    if (kind === undefined || message.payload.length === 0) return;
-    let unwrapper = this.#unwrappers.get(message.typeId);
-    if (!unwrapper) {
-      unwrapper = new TimestampUnwrapper();
-      this.#unwrappers.set(message.typeId, unwrapper);
-    }
-    this.safeEmit('media', packetFromTag(kind, unwrapper.unwrap(message.timestamp), message.payload));
+    const packet = this.#media.packetOf(message);
+    if (packet) this.safeEmit('media', packet);
   }
 
   #result(command: Command, args: (null | number)[]): void {
