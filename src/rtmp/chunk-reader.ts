@@ -37,7 +37,7 @@ export interface RtmpMessage {
 
 /** Limits for one reader (one connection). */
 export interface ChunkReaderOptions {
-  /** declared message length above this is RtmpError MESSAGE_TOO_LARGE (default 16 MiB) */
+  /** declared message length above this is RtmpError MESSAGE_TOO_LARGE (default 8 MiB) */
   maxMessageBytes?: number;
   /** More distinct chunk stream ids than this is RtmpError PROTOCOL_VIOLATION (default 256; peers use < 10). */
   maxChunkStreams?: number;
@@ -68,6 +68,12 @@ interface ChunkStream {
   inProgress: boolean;
 }
 
+/**
+ * The largest message a peer may declare by default. The 24-bit length field allows 16 MiB - 1, so a
+ * cap must sit below that to mean anything; 8 MiB holds a 4K keyframe at a high bitrate.
+ */
+export const defaultMaxMessageBytes = 8 * 1024 * 1024;
+
 export class ChunkReader {
   readonly #maxMessageBytes: number;
   readonly #maxChunkStreams: number;
@@ -84,7 +90,7 @@ export class ChunkReader {
   #failed: RtmpError | undefined;
 
   constructor(options: ChunkReaderOptions = {}) {
-    this.#maxMessageBytes = options.maxMessageBytes ?? 16 * 1024 * 1024;
+    this.#maxMessageBytes = options.maxMessageBytes ?? defaultMaxMessageBytes;
     this.#maxChunkStreams = options.maxChunkStreams ?? 256;
   }
 

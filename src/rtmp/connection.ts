@@ -41,7 +41,7 @@ export interface ConnectionEvents {
 export interface ConnectionOptions {
   /** Our outgoing chunk size, announced right after the handshake (OBS uses 4096). */
   chunkSize?: number;
-  /** Largest message the peer may declare (default 16 MiB). */
+  /** Largest message the peer may declare (default 8 MiB). */
   maxMessageBytes?: number;
 }
 
