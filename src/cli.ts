@@ -50,16 +50,48 @@ export async function runCli(argv: string[]): Promise<number> {
     throw err;
   }
   const server = await startServer(config);
-  await new Promise<void>((resolve) => {
+  return new Promise<number>((resolve) => {
+    let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        // A second Ctrl-C / SIGTERM: the operator will not wait; outputs already got their clean end.
+        server.logger.warn({ signal }, 'second signal: exiting at once');
+        process.exit(exitCodeOnForce);
+      }
+      stopping = true;
       server.logger.info({ signal }, 'shutting down: ending broadcasts on every platform');
-      void server.stop().then(resolve);
+      // Past this deadline something hangs (a platform that never closes, a stuck disk): give up on it.
+      setTimeout(() => {
+        server.logger.error({ timeoutMs: stopTimeoutMs }, 'shutdown timed out; exiting anyway');
+        process.exit(exitCodeOnForce);
+      }, stopTimeoutMs).unref();
+      const done = (code: number): void => {
+        // Normally the process now ends by itself; a handle left open somewhere must not keep it up.
+        setTimeout(() => process.exit(code), exitGraceMs).unref();
+        resolve(code);
+      };
+      server.stop().then(
+        () => {
+          server.logger.info('shut down');
+          done(0);
+        },
+        (err: unknown) => {
+          server.logger.error({ err }, 'shutdown failed');
+          done(1);
+        },
+      );
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
-  return 0;
 }
+
+/** Longest a clean shutdown may take before the process exits anyway. */
+const stopTimeoutMs = 15_000;
+/** How long after a clean shutdown an open handle may keep the process alive. */
+const exitGraceMs = 2000;
+/** Exit code when a shutdown is cut short (a second signal, or the deadline). */
+const exitCodeOnForce = 1;
 
 /** `restream fallback FILE --to URL…` */
 async function runFallbackCommand(argv: string[]): Promise<number> {

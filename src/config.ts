@@ -22,6 +22,12 @@ export interface ServerConfig {
   /** Admin password to set at start (otherwise the stored one, or a generated one on first start). */
   adminPassword: string | undefined;
   logLevel: LevelWithSilent;
+  /** Serve `/metrics` without an API token (for a Prometheus on a trusted network). */
+  metricsPublic: boolean;
+  /** Shared secret SRS/nginx-rtmp hook URLs carry as `?secret=` (else only loopback may call them). */
+  hookSecret: string | undefined;
+  /** Where to pull a hook-announced stream from, `rtmp://host:port` (default: the hook's tcUrl host). */
+  hookPullBase: string | undefined;
 }
 
 /** One configuration option: its flag, environment variable, default and meaning (for --help). */
@@ -44,6 +50,17 @@ const options = {
     help: 'admin password (else generated once and printed)',
   },
   'log-level': { env: 'LOG_LEVEL', def: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
+  'metrics-public': {
+    env: 'METRICS_PUBLIC',
+    def: '0',
+    help: '1: serve /metrics without an API token (0: a bearer token is required)',
+  },
+  'hook-secret': { env: 'HOOK_SECRET', def: '', help: 'secret for SRS/nginx-rtmp publish hooks (?secret=)' },
+  'hook-pull-base': {
+    env: 'HOOK_PULL_BASE',
+    def: '',
+    help: 'rtmp://host:port to pull hook-announced streams from',
+  },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -71,6 +88,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new ConfigError(`${options[name].env} must be a port number, got '${get(name)}'`);
     return value;
   };
+  const flag = (name: OptionName): boolean => {
+    const value = get(name).trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
+    throw new ConfigError(`${options[name].env} must be 1 or 0, got '${get(name)}'`);
+  };
   const logLevel = get('log-level');
   if (!levels.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}`);
   const certFile = get('rtmps-cert');
@@ -87,6 +110,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     dataDir: path.resolve(get('data-dir')),
     adminPassword: get('admin-password') || undefined,
     logLevel: logLevel as LevelWithSilent,
+    metricsPublic: flag('metrics-public'),
+    hookSecret: get('hook-secret') || undefined,
+    hookPullBase: get('hook-pull-base') || undefined,
   };
 }
 

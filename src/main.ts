@@ -3,6 +3,11 @@ import { createLogger, type Logger } from './shared/logger.js';
 import { openStore, type Store } from './store/index.js';
 import { ChannelManager, type ChannelManagerOptions } from './core/channel-manager.js';
 import { ControlPlane } from './core/control-plane.js';
+import { EventHub } from './core/event-hub.js';
+import { History } from './core/history.js';
+import { Metrics } from './core/metrics.js';
+import { Webhooks, type WebhookSenderOptions } from './core/webhooks.js';
+import { HookHandler } from './core/hooks.js';
 import { FallbackLibrary } from './fallback/library.js';
 import { createApi } from './api/index.js';
 import type { ServerConfig } from './config.js';
@@ -15,6 +20,8 @@ export interface RunningServer {
   readonly fallback: FallbackLibrary;
   readonly api: FastifyInstance;
   readonly logger: Logger;
+  /** The event hub behind `/api/events`, history, webhooks and metrics. */
+  readonly events: EventHub;
   /** Bound ports (useful when configured as 0). */
   readonly ports: { rtmp: number; rtmps: number | undefined; http: number };
   /** Ends every broadcast cleanly, closes listeners and the database. */
@@ -29,6 +36,8 @@ export interface StartOptions {
   continuity?: ChannelManagerOptions['continuity'];
   /** Where the one-time admin password notice goes (default: stdout). */
   announce?: (message: string) => void;
+  /** Webhook delivery policy (tests shorten the retry delays). */
+  webhooks?: Pick<WebhookSenderOptions, 'retryDelaysMs' | 'timeoutMs'>;
 }
 
 /** The composition root: config -> store -> core -> api -> listen. */
@@ -54,9 +63,37 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...(options.output ? { output: options.output } : {}),
     ...(options.continuity ? { continuity: options.continuity } : {}),
   });
+  // Events, history, webhooks and metrics all hang off one subscription to the engine.
+  const channelIds = (): string[] => store.channels.list().map((channel) => channel.id);
+  const hub = new EventHub({ engine: manager, jobs: fallback, channels: channelIds });
+  const history = new History({ hub, repo: store.history, logger });
+  const webhooks = new Webhooks({ hub, repo: store.webhooks, logger, ...options.webhooks });
+  const metrics = new Metrics({ engine: manager, hub, channels: channelIds });
+  /** After the engine has ended every broadcast (so its `ended` events are recorded and sent). */
+  const closeObservers = async (): Promise<void> => {
+    await webhooks.close();
+    history.close();
+    metrics.close();
+    hub.close();
+  };
   const ports = { rtmp: 0, rtmps: undefined as number | undefined, http: 0 };
-  const backend = new ControlPlane({ store, live: manager, rtmpPort: () => ports.rtmp, logger, fallback });
-  const api = createApi({ backend, logger });
+  const backend = new ControlPlane({
+    store,
+    live: manager,
+    rtmpPort: () => ports.rtmp,
+    logger,
+    fallback,
+    events: hub,
+    metrics,
+  });
+  const hooks = new HookHandler({
+    store,
+    manager,
+    logger,
+    secret: config.hookSecret,
+    pullBase: config.hookPullBase,
+  });
+  const api = createApi({ backend, logger, hooks, metricsPublic: config.metricsPublic });
   try {
     ports.rtmp = await manager.ingest.listen(config.rtmpPort, config.rtmpHost);
     if (config.rtmpsTls)
@@ -66,6 +103,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ports.http = typeof address === 'object' && address ? address.port : config.httpPort;
   } catch (err) {
     await manager.shutdown();
+    await closeObservers();
     fallback.close();
     await api.close();
     store.close();
@@ -83,10 +121,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     fallback,
     api,
     logger,
+    events: hub,
     ports,
     stop: () =>
       (stopping ??= (async () => {
         await manager.shutdown();
+        await closeObservers();
         fallback.close();
         await api.close();
         store.close();

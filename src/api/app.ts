@@ -4,10 +4,20 @@ import type { Logger } from '../shared/logger.js';
 import { registerAuthHook, registerAuthRoutes } from './auth-routes.js';
 import type { ApiBackend } from './backend.js';
 import { registerChannelRoutes } from './channel-routes.js';
+import { registerEventRoutes } from './events-routes.js';
 import { registerFallbackRoutes } from './fallback-routes.js';
+import { registerHistoryRoutes } from './history-routes.js';
+import { registerHookRoutes, type HookBackend } from './hook-routes.js';
 import { toHttpError, validationError, type HttpError } from './http-errors.js';
+import { registerOpenApi } from './openapi.js';
+import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerPlatformRoutes } from './platform-routes.js';
+import { registerPresetRoutes } from './preset-routes.js';
 import { RateLimiter } from './rate-limiter.js';
+import { registerWebhookRoutes } from './webhook-routes.js';
+
+/** How long `close()` lets requests in flight finish before cutting their connections. */
+const closeGraceMs = 2000;
 
 /** What `createApi` is built from. */
 export interface ApiDeps {
@@ -19,8 +29,12 @@ export interface ApiDeps {
   loginRateLimit?: { max: number; windowMs: number };
   /** Trust X-Forwarded-* from a reverse proxy (client address, https). Default false. */
   trustProxy?: boolean;
+  /** SRS / nginx-rtmp publish hooks (absent: no hook routes). */
+  hooks?: HookBackend;
   /** Wall clock for the rate limiter (tests inject a fake). */
   now?: () => number;
+  /** Serve `/metrics` without credentials (config `METRICS_PUBLIC`). Default false. */
+  metricsPublic?: boolean;
 }
 
 /**
@@ -46,6 +60,21 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   });
 
   void app.register(cookie);
+  // Before the routes: the OpenAPI generator collects them as they are added.
+  registerOpenApi(app);
+
+  // On close (SIGTERM), requests in flight get a moment to finish, then every connection is cut: an open
+  // event stream or a stalled upload must not hold the shutdown up.
+  app.addHook('preClose', (done) => {
+    const timer = setTimeout(() => {
+      app.server.closeAllConnections();
+    }, closeGraceMs);
+    timer.unref();
+    app.server.once('close', () => {
+      clearTimeout(timer);
+    });
+    done();
+  });
 
   // An empty JSON body (a POST with Content-Type but nothing sent) reads as "no body", so body-less
   // routes like rotate-key accept it and routes with a body schema answer a 400 rather than a parse error.
@@ -82,10 +111,26 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   const limiter = new RateLimiter(deps.now ? { ...limit, now: deps.now } : limit);
 
   registerAuthHook(app, deps.backend);
+  // The routes go in a plugin scope so that they register after the OpenAPI generator has loaded (it
+  // sees only routes added after it); the root's hooks and handlers above cover them all the same.
+  void app.register((scope, _options, done) => {
+    registerRoutes(scope, deps, limiter);
+    done();
+  });
+  return app;
+}
+
+/** Every route of the API (in the scope `createApi` gives them). */
+function registerRoutes(app: FastifyInstance, deps: ApiDeps, limiter: RateLimiter): void {
   app.get('/healthz', { config: { public: true } }, () => ({ ok: true }));
   registerAuthRoutes(app, deps.backend, limiter);
   registerPlatformRoutes(app, deps.backend);
   registerChannelRoutes(app, deps.backend);
+  registerPresetRoutes(app, deps.backend);
   registerFallbackRoutes(app, deps.backend);
-  return app;
+  if (deps.hooks) registerHookRoutes(app, deps.hooks);
+  registerEventRoutes(app, deps.backend);
+  registerMetricsRoutes(app, deps.backend, { public: deps.metricsPublic ?? false });
+  registerHistoryRoutes(app, deps.backend);
+  registerWebhookRoutes(app, deps.backend);
 }

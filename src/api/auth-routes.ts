@@ -29,10 +29,52 @@ function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1] ?? '';
 }
 
+/** Methods that change state: with a cookie, they must come from our own pages (CSRF). */
+const unsafeMethods: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The scheme://host[:port] of a URL, normalised (default port dropped); undefined when unparsable. */
+function originOf(url: string): string | undefined {
+  try {
+    const { origin } = new URL(url);
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a request says it comes from: its Origin header, or failing that its Referer's origin;
+ * `'opaque'` for an Origin of `null` (sandboxed frame, privacy redirect) or an unparsable one.
+ */
+function claimedOrigin(request: FastifyRequest): string | undefined {
+  const { origin, referer } = request.headers;
+  if (origin !== undefined) return originOf(origin) ?? 'opaque';
+  if (referer !== undefined) return originOf(referer) ?? 'opaque';
+  return undefined;
+}
+
+/**
+ * CSRF defence. A state-changing request must not come from another site's page: any unsafe request
+ * that names an origin must name ours (scheme and Host as this server sees them, behind a trusted proxy
+ * its X-Forwarded-* ones), and one the browser authenticates by itself (the session cookie) must name
+ * it, by Origin or Referer. Bearer-token requests are exempt: a page cannot attach our token. The
+ * SameSite=Strict cookie already stops cross-site requests in current browsers; this also covers
+ * same-site sibling hosts and older browsers.
+ */
+function crossOriginFailure(request: FastifyRequest, hasSessionCookie: boolean): ApiError | undefined {
+  if (!unsafeMethods.has(request.method)) return undefined;
+  const claimed = claimedOrigin(request);
+  if (claimed === undefined && !hasSessionCookie) return undefined;
+  const own = originOf(`${request.protocol}://${request.host}`);
+  if (claimed !== undefined && own !== undefined && claimed === own) return undefined;
+  return new ApiError('FORBIDDEN', 'cross-origin request refused');
+}
+
 /**
  * Every route under /api/ needs a session cookie or a bearer token unless its config says `public`.
  * Routes are judged by their registered pattern, so an unknown /api/ path is a 401 too (nothing about
- * which routes exist leaks to a caller without credentials).
+ * which routes exist leaks to a caller without credentials). State-changing requests also pass the
+ * same-origin check above (403).
  */
 export function registerAuthHook(app: FastifyInstance, backend: ApiBackend): void {
   app.addHook('onRequest', (request, _reply, done) => {
@@ -48,18 +90,38 @@ export function registerAuthHook(app: FastifyInstance, backend: ApiBackend): voi
 
 /** Why a request may not proceed, or undefined when it may. */
 function authFailure(request: FastifyRequest, backend: ApiBackend): ApiError | undefined {
-  const pattern = request.routeOptions.url ?? request.url.split('?', 1)[0] ?? '';
-  if (!pattern.startsWith('/api/') || request.routeOptions.config.public === true) return undefined;
   const token = bearerToken(request);
-  if (token !== undefined) {
-    // A bad bearer token is a 401 even with a good cookie: a script should learn its token is dead.
-    if (token !== '' && backend.auth.checkToken(token)) return undefined;
-    return new ApiError('UNAUTHORIZED', 'invalid API token');
-  }
+  // Only a well-formed bearer token exempts from the origin check (on /api/ routes it is checked too).
+  const hasBearer = token !== undefined && token !== '';
   const session = request.cookies[sessionCookie];
-  if (session !== undefined && session !== '' && backend.auth.checkSession(session)) return undefined;
-  return new ApiError('UNAUTHORIZED', 'log in or send an API token');
+  const hasSessionCookie = !hasBearer && session !== undefined && session !== '';
+  const pattern = request.routeOptions.url ?? request.url.split('?', 1)[0] ?? '';
+  if (pattern.startsWith('/api/') && request.routeOptions.config.public !== true) {
+    if (token !== undefined) {
+      // A bad bearer token is a 401 even with a good cookie: a script should learn its token is dead.
+      if (token !== '' && backend.auth.checkToken(token)) return undefined;
+      return new ApiError('UNAUTHORIZED', 'invalid API token');
+    }
+    if (!hasSessionCookie || !backend.auth.checkSession(session)) {
+      return new ApiError('UNAUTHORIZED', 'log in or send an API token');
+    }
+  }
+  return hasBearer ? undefined : crossOriginFailure(request, hasSessionCookie);
 }
+
+/** Smallest admin password `POST /api/auth/password` accepts. */
+export const minPasswordLength = 12;
+
+/** Body of `POST /api/auth/password`. */
+const changePasswordBody = {
+  type: 'object',
+  required: ['currentPassword', 'newPassword'],
+  additionalProperties: false,
+  properties: {
+    currentPassword: { type: 'string', minLength: 1, maxLength: 1024 },
+    newPassword: { type: 'string', minLength: minPasswordLength, maxLength: 1024 },
+  },
+} as const;
 
 /** Login, logout and API tokens. */
 export function registerAuthRoutes(
@@ -100,6 +162,41 @@ export function registerAuthRoutes(
       const session = request.cookies[sessionCookie];
       if (session !== undefined && session !== '') backend.auth.endSession(session);
       void reply.clearCookie(sessionCookie, { path: '/' });
+      return { ok: true };
+    },
+  );
+
+  /*
+   * POST /api/auth/password {currentPassword, newPassword}: changes the admin password and ends every
+   * other session (the caller's cookie stays valid; API tokens stay). Wrong guesses at the current
+   * password count against the login limit, so a stolen session cannot brute-force it.
+   */
+  app.post<{ Body: { currentPassword: string; newPassword: string } }>(
+    '/api/auth/password',
+    { schema: { body: changePasswordBody, response: { 200: okResponse } } },
+    async (request, reply): Promise<OkDto> => {
+      const { currentPassword, newPassword } = request.body;
+      const limit = loginLimiter.hit(request.ip);
+      if (!limit.allowed) {
+        void reply.header('retry-after', String(limit.retryAfterSeconds));
+        throw new ApiError('RATE_LIMITED', `too many attempts; retry in ${limit.retryAfterSeconds} s`);
+      }
+      if (!(await backend.auth.verifyPassword(currentPassword))) {
+        throw new ApiError('FORBIDDEN', 'currentPassword is wrong', 'currentPassword');
+      }
+      if (newPassword.trim().length < minPasswordLength) {
+        throw new ApiError(
+          'VALIDATION',
+          `newPassword must have at least ${minPasswordLength} characters besides spaces`,
+          'newPassword',
+        );
+      }
+      if (newPassword === currentPassword) {
+        throw new ApiError('VALIDATION', 'newPassword must differ from currentPassword', 'newPassword');
+      }
+      loginLimiter.reset(request.ip);
+      const session = bearerToken(request) === undefined ? request.cookies[sessionCookie] : undefined;
+      await backend.auth.changePassword(newPassword, session === '' ? undefined : session);
       return { ok: true };
     },
   );

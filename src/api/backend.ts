@@ -1,15 +1,24 @@
 import type {
   ChannelAction,
   ChannelActionDto,
+  ChannelDetailDto,
   ChannelDto,
+  ChannelInput,
+  ChannelPatch,
   ChannelFallbackDto,
   FallbackJobDto,
   CreatedTokenDto,
   PlatformDto,
   PlatformInput,
   PlatformPatch,
+  PresetDto,
   StatusDto,
   TokenDto,
+  CreatedWebhookDto,
+  HistorySessionDto,
+  ServerEventDto,
+  WebhookDto,
+  WebhookInput,
 } from './dto.js';
 
 /**
@@ -37,6 +46,20 @@ export interface ApiBackend {
   readonly channels: {
     /** Every channel with its ingest URL built for `ingestHost` (the host the admin reached us by). */
     list(ingestHost: string): ChannelDto[];
+    /** One channel with its platforms (NOT_FOUND, field `id`). */
+    get(id: string, ingestHost: string): ChannelDetailDto;
+    /**
+     * Creates a channel with fresh keys. VALIDATION naming the field (`id`, `settings.stallTimeoutMs`…),
+     * CONFLICT (field `id` or `name`) for a taken id or name.
+     */
+    create(input: ChannelInput, ingestHost: string): ChannelDetailDto;
+    /** Renames it and/or changes settings, applied to the live channel at once (errors as `create`). */
+    update(id: string, patch: ChannelPatch, ingestHost: string): ChannelDetailDto;
+    /**
+     * Deletes a channel and its platforms, first ending its broadcast cleanly at every platform if it is
+     * on air. NOT_FOUND (field `id`); CONFLICT (field `id`) for the only channel.
+     */
+    remove(id: string): void;
     /** Replaces a channel's ingest key; returns the new key. */
     rotateKey(id: string): string;
     /**
@@ -68,6 +91,8 @@ export interface ApiBackend {
   };
   /** Live status of every channel. */
   status(): StatusDto;
+  /** Platform presets (Twitch, YouTube, …) with their ingest URLs, codecs and advice. */
+  presets(): PresetDto[];
   /** Admin password, login sessions and API tokens. */
   readonly auth: {
     /** Checks the admin password (slow on purpose: scrypt). */
@@ -78,6 +103,8 @@ export interface ApiBackend {
     checkSession(id: string): boolean;
     /** Ends a session (unknown ids are ignored). */
     endSession(id: string): void;
+    /** Sets a new admin password and ends every session but `keepSessionId` (the caller's, if any). */
+    changePassword(newPassword: string, keepSessionId: string | undefined): Promise<void>;
     /** Creates an API token. */
     createToken(name: string): CreatedTokenDto;
     /** Lists tokens, without their secrets. */
@@ -87,4 +114,44 @@ export interface ApiBackend {
     /** True for a live bearer token. */
     checkToken(token: string): boolean;
   };
+  /** Live events for `GET /api/events`. */
+  readonly events: {
+    /**
+     * Calls `listener` with each event from now on (after replaying kept events newer than
+     * `lastEventId`, if given), including a `stats` event per channel each second. `onEnd` is called
+     * when the server stops. Returns the unsubscribe function.
+     */
+    subscribe(listener: (event: ServerEventDto) => void, options: EventSubscription): () => void;
+  };
+  /** Prometheus metrics for `GET /metrics`. */
+  readonly metrics: {
+    /** The text exposition and its content type. */
+    render(): Promise<{ contentType: string; body: string }>;
+  };
+  /** Broadcast history. */
+  readonly history: {
+    /** Broadcasts newest first (NOT_FOUND, field `channelId`, for an unknown channel). */
+    list(query: { channelId?: string; limit: number }): HistorySessionDto[];
+  };
+  /** Outgoing webhooks. */
+  readonly webhooks: {
+    /** Every webhook, or one channel's (NOT_FOUND, field `channelId`). */
+    list(channelId?: string): WebhookDto[];
+    /** One webhook (NOT_FOUND, field `id`). */
+    get(id: string): WebhookDto;
+    /** Adds a webhook; VALIDATION (field `url`), NOT_FOUND (field `channelId`). Answers its secret. */
+    create(input: WebhookInput): CreatedWebhookDto;
+    /** Removes a webhook (NOT_FOUND, field `id`). */
+    remove(id: string): void;
+  };
+}
+
+/** Options of `ApiBackend.events.subscribe`. */
+export interface EventSubscription {
+  /** Only this channel's events (and the shared slate's jobs). */
+  channelId?: string;
+  /** The SSE client's `Last-Event-ID`: kept events after it are sent first. */
+  lastEventId?: number;
+  /** Called when the server stops: end the stream. */
+  onEnd?: () => void;
 }

@@ -1,13 +1,27 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiBackend } from './backend.js';
-import type { ChannelActionDto, ChannelActionInput, ChannelDto, RotatedKeyDto, StatusDto } from './dto.js';
+import type {
+  ChannelActionDto,
+  ChannelActionInput,
+  ChannelDetailDto,
+  ChannelDto,
+  ChannelInput,
+  ChannelPatch,
+  OkDto,
+  RotatedKeyDto,
+  StatusDto,
+} from './dto.js';
 import {
   channelActionBody,
   channelActionResponse,
+  channelDetailResponse,
   channelResponse,
+  createChannelBody,
   idParams,
+  okResponse,
   rotatedKeyResponse,
   statusResponse,
+  updateChannelBody,
 } from './schemas.js';
 
 /**
@@ -19,12 +33,44 @@ function ingestHost(request: FastifyRequest): string {
   return /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$/.test(host) ? host : 'localhost';
 }
 
-/** Channels, their ingest keys, and live status. */
+/** Channels (CRUD with their continuity settings), their ingest keys, and live status. */
 export function registerChannelRoutes(app: FastifyInstance, backend: ApiBackend): void {
   app.get(
     '/api/channels',
     { schema: { response: { 200: { type: 'array', items: channelResponse } } } },
     (request): ChannelDto[] => backend.channels.list(ingestHost(request)),
+  );
+
+  app.post<{ Body: ChannelInput }>(
+    '/api/channels',
+    { schema: { body: createChannelBody, response: { 201: channelDetailResponse } } },
+    (request, reply): ChannelDetailDto => {
+      const created = backend.channels.create(request.body, ingestHost(request));
+      void reply.code(201).header('location', `/api/channels/${encodeURIComponent(created.id)}`);
+      return created;
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/channels/:id',
+    { schema: { params: idParams, response: { 200: channelDetailResponse } } },
+    (request): ChannelDetailDto => backend.channels.get(request.params.id, ingestHost(request)),
+  );
+
+  app.put<{ Params: { id: string }; Body: ChannelPatch }>(
+    '/api/channels/:id',
+    { schema: { params: idParams, body: updateChannelBody, response: { 200: channelDetailResponse } } },
+    (request): ChannelDetailDto =>
+      backend.channels.update(request.params.id, request.body, ingestHost(request)),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/channels/:id',
+    { schema: { params: idParams, response: { 200: okResponse } } },
+    (request): OkDto => {
+      backend.channels.remove(request.params.id);
+      return { ok: true };
+    },
   );
 
   app.post<{ Params: { id: string } }>(

@@ -3,8 +3,15 @@
  * types only.
  */
 
-/** State of one destination's output, as the engine reports it. */
-export type OutputState = 'idle' | 'connecting' | 'live' | 'retrying' | 'failed' | 'disabled';
+/**
+ * State of one destination's output, as the engine reports it. `incompatible`: the platform does not
+ * accept the live video codec, so nothing is sent to it (`lastError` says why) until the codec changes.
+ */
+export type OutputState =
+  'idle' | 'connecting' | 'live' | 'retrying' | 'failed' | 'disabled' | 'incompatible';
+
+/** Video codecs as the engine names them (`avc` is H.264). */
+export type VideoCodecName = 'avc' | 'hevc' | 'av1' | 'vp9' | 'vp8' | 'other';
 
 /** A platform (destination) as the API shows it: the stream key only masked. */
 export interface PlatformDto {
@@ -24,24 +31,62 @@ export interface PlatformDto {
   createdAt: string;
   /** ISO-8601 time of the last change. */
   updatedAt: string;
+  /** The preset it was made from (`GET /api/presets`); absent for a bare URL. */
+  preset?: string;
 }
 
-/** Body of `POST /api/platforms`. */
+/**
+ * Body of `POST /api/platforms`. With a `preset`, only `streamKey` is needed: the url is the preset's
+ * recommended ingest and the name the preset's (made unique with a number: "Twitch 2").
+ */
 export interface PlatformInput {
-  /** 1..64 characters. */
-  name: string;
-  /** `rtmp://host[:port]/app` or `rtmps://…`. */
-  url: string;
+  /** 1..64 characters; required without a preset. */
+  name?: string;
+  /** `rtmp://host[:port]/app` or `rtmps://…`; required without a preset, overrides the preset's. */
+  url?: string;
   /** The platform's stream key (non-empty, no whitespace). */
   streamKey: string;
   /** Defaults to true. */
   enabled?: boolean;
-  /** Defaults to `'main'`. */
+  /** Defaults to `'main'` (or, once `main` is deleted, the oldest channel). */
   channelId?: string;
+  /** A preset id (`twitch`, `youtube`, …): fills url and name, and decides the codecs it accepts. */
+  preset?: string;
 }
 
-/** Body of `PUT /api/platforms/:id`: any subset of the fields. */
-export type PlatformPatch = Partial<PlatformInput>;
+/** Body of `PUT /api/platforms/:id`: any subset of the fields; `preset: null` removes the preset. */
+export interface PlatformPatch {
+  /** 1..64 characters. */
+  name?: string;
+  /** `rtmp://…` or `rtmps://…`. */
+  url?: string;
+  /** A new stream key. */
+  streamKey?: string;
+  /** Whether the program is sent there. */
+  enabled?: boolean;
+  /** Moves it to another channel. */
+  channelId?: string;
+  /** Changes the preset (codec gating only; the url stays), or null for none. */
+  preset?: string | null;
+}
+
+/** A platform preset (`GET /api/presets`). */
+export interface PresetDto {
+  /** Id to give as `preset` when creating a platform. */
+  id: string;
+  /** Display name. */
+  name: string;
+  /** Ingest URLs, the recommended one first (empty for `custom`: give your own). */
+  urls: { label: string; url: string }[];
+  /** Video codecs the platform accepts; an output with another codec reports `incompatible`. */
+  videoCodecs: VideoCodecName[];
+  /** Keyframe interval the platform asks for, in seconds (null: no advice). */
+  keyframeIntervalSeconds: number | null;
+  /** Highest recommended video bitrate, in kbit/s (null: no advice). */
+  maxBitrateKbps: number | null;
+  /** Advice for a person. */
+  notes: string;
+}
 
 /** A channel as `GET /api/channels` shows it, with what OBS needs to publish. */
 export interface ChannelDto {
@@ -57,6 +102,49 @@ export interface ChannelDto {
   previewKey?: string;
   /** Number of platforms attached. */
   platformCount: number;
+  /** The continuity settings the channel runs with (its own, else the server's defaults). */
+  settings: ChannelSettingsDto;
+}
+
+/** `GET/POST/PUT /api/channels/:id`: a channel with its platforms. */
+export interface ChannelDetailDto extends ChannelDto {
+  /** Its platforms (keys masked). */
+  platforms: PlatformDto[];
+}
+
+/** What a deliberate stop from OBS leads to. */
+export type CleanStopAction = 'fallback-then-end' | 'end' | 'fallback';
+
+/** A channel's continuity settings. */
+export interface ChannelSettingsDto {
+  /** No media for this long while connected counts as a stall (250..60000). */
+  stallTimeoutMs: number;
+  /** After a clean stop: fallback then end (`fallback-then-end`), end at once, or fallback until live returns. */
+  cleanStopAction: CleanStopAction;
+  /** With `fallback-then-end`: how long the fallback plays (0..3600000). */
+  cleanStopGraceMs: number;
+  /** After a drop or stall: how long the fallback plays before the broadcast ends (0..86400000). */
+  fallbackTimeoutMs: number;
+  /** Fallback when the input stays under `thresholdKbps` (1..100000) for `windowMs` (1000..600000); null: off. */
+  lowBitrate: { thresholdKbps: number; windowMs: number } | null;
+}
+
+/** Body of `POST /api/channels`. */
+export interface ChannelInput {
+  /** Display name, unique (1..64 characters). */
+  name: string;
+  /** `[a-z0-9-]{1,32}`; made from the name when absent. */
+  id?: string;
+  /** Settings of its own; the rest follow the server's defaults. */
+  settings?: Partial<ChannelSettingsDto>;
+}
+
+/** Body of `PUT /api/channels/:id`: a new name and/or some settings (applied at once when live). */
+export interface ChannelPatch {
+  /** New display name. */
+  name?: string;
+  /** Settings to change; the others keep their value. */
+  settings?: Partial<ChannelSettingsDto>;
 }
 
 /** Answer of `POST /api/channels/:id/rotate-key`. */
@@ -268,4 +356,219 @@ export interface ErrorDto {
 export interface OkDto {
   /** Always true. */
   ok: true;
+}
+
+/* ---- Events (`GET /api/events`), history (`GET /api/history`), webhooks (`/api/webhooks`) ---- */
+
+/** What a `channel` event reports: on air, a change of wanted source, off air, or a source taking the air. */
+export type ChannelEventKind = 'on-air' | 'mode' | 'off-air' | 'switched';
+
+/** SSE `channel`: a channel's state changed. */
+export interface ChannelEventDto {
+  /** The channel. */
+  channelId: string;
+  /** What happened. */
+  kind: ChannelEventKind;
+  /** ISO-8601 time. */
+  at: string;
+  /** The source the channel wants after the event. */
+  mode: ChannelMode;
+  /** The one it wanted before (equal to `mode` for `switched`). */
+  previousMode: ChannelMode;
+  /** Why the mode last changed. */
+  reason: SwitchReason | null;
+  /** `switched` only: the source that left the air (null when none had it). */
+  from: 'live' | 'fallback' | null;
+  /** `switched` only: the source platforms get now; null for the other kinds. */
+  to: 'live' | 'fallback' | null;
+  /** ISO-8601 time the fallback will end the broadcast by itself, or null. */
+  fallbackEndsAt: string | null;
+}
+
+/** SSE `output`: a platform's connection changed state. */
+export interface OutputEventDto {
+  /** The channel. */
+  channelId: string;
+  /** The platform id. */
+  destinationId: string;
+  /** The platform name. */
+  name: string;
+  /** Its new state. */
+  state: OutputState;
+  /** Why the connection failed, or null (never a stream key). */
+  error: string | null;
+  /** ISO-8601 time. */
+  at: string;
+}
+
+/** SSE `job`: a fallback conform job was queued, advanced or ended (`channelId` '' for the shared slate). */
+export interface JobEventDto {
+  /** Job id. */
+  id: string;
+  /** The channel the upload is for; '' for the built-in slate. */
+  channelId: string;
+  /** A rendition of an upload, or the slate. */
+  kind: 'upload' | 'slate';
+  /** The rendition it makes. */
+  key: string;
+  /** Where it is. */
+  state: FallbackJobState;
+  /** 0 to 100. */
+  percent: number;
+  /** Why it failed, or null. */
+  error: string | null;
+  /** ISO-8601 time it was queued. */
+  startedAt: string;
+  /** ISO-8601 time it ended, or null. */
+  finishedAt: string | null;
+}
+
+/** One platform in a stats tick. */
+export interface OutputStatsDto {
+  /** The platform id. */
+  id: string;
+  /** The platform name. */
+  name: string;
+  /** Connection state. */
+  state: OutputState;
+  /** Send rate over the last second. */
+  bitrateKbps: number;
+  /** Video frames per second sent since the last tick; null before two ticks or while not live. */
+  fps: number | null;
+  /** Frames dropped so far because the platform fell behind. */
+  droppedFrames: number;
+  /** Bytes sent so far. */
+  bytes: number;
+  /** Reconnects so far. */
+  reconnects: number;
+}
+
+/** SSE `stats`: a channel's rates, once a second per channel. */
+export interface StatsEventDto {
+  /** The channel. */
+  channelId: string;
+  /** ISO-8601 time. */
+  at: string;
+  /** True while the program is being sent. */
+  onAir: boolean;
+  /** The source the channel wants. */
+  mode: ChannelMode;
+  /** The source platforms get, or null when off air. */
+  source: 'live' | 'fallback' | null;
+  /** The live input, or null when OBS is not publishing. */
+  input: { bitrateKbps: number; fps: number | null } | null;
+  /** One entry per running output. */
+  outputs: OutputStatsDto[];
+}
+
+/** One event of `GET /api/events`: the SSE `id:`, `event:` and (JSON) `data:` fields. */
+export type ServerEventDto =
+  | { id: number; event: 'channel'; data: ChannelEventDto }
+  | { id: number; event: 'output'; data: OutputEventDto }
+  | { id: number; event: 'job'; data: JobEventDto }
+  | { id: number; event: 'stats'; data: StatsEventDto };
+
+/** A change of wanted source during a broadcast. */
+export interface HistorySwitchDto {
+  /** ISO-8601 time. */
+  at: string;
+  /** Mode before: `live` or `fallback`. */
+  from: string;
+  /** Mode after: `live` or `fallback`. */
+  to: string;
+  /** Why (a {@link SwitchReason}). */
+  reason: string;
+}
+
+/** A platform connection failing during a broadcast (once per failure, not per retry). */
+export interface HistoryOutputFailureDto {
+  /** ISO-8601 time. */
+  at: string;
+  /** The platform id. */
+  destinationId: string;
+  /** Its name then. */
+  destinationName: string;
+  /** What went wrong (never a stream key). */
+  error: string;
+}
+
+/** One broadcast of `GET /api/history`: a channel on air, then off air. */
+export interface HistorySessionDto {
+  /** Session id. */
+  id: string;
+  /** The channel. */
+  channelId: string;
+  /** ISO-8601 time it went on air. */
+  startedAt: string;
+  /** Why it went on air (normally `publisher-started`). */
+  startReason: string;
+  /** ISO-8601 time it ended, null while on air. */
+  endedAt: string | null;
+  /** Why it ended (a {@link SwitchReason}, or `interrupted` when the server died during it). */
+  endReason: string | null;
+  /** Source changes, oldest first. */
+  switches: HistorySwitchDto[];
+  /** Platform failures, oldest first. */
+  outputFailures: HistoryOutputFailureDto[];
+}
+
+/** What a webhook can be told about. */
+export type WebhookEventName = 'went-live' | 'fallback' | 'back-to-live' | 'ended' | 'destination-failed';
+
+/** How a webhook's last delivery went. */
+export interface WebhookDeliveryDto {
+  /** ISO-8601 time of its last attempt. */
+  at: string;
+  /** HTTP status of the last attempt, or null when no answer came. */
+  status: number | null;
+  /** Why it failed, or null when delivered. */
+  error: string | null;
+}
+
+/** A webhook as listed (never its secret). */
+export interface WebhookDto {
+  /** Webhook id. */
+  id: string;
+  /** The channel whose events it gets. */
+  channelId: string;
+  /** Where events are POSTed. */
+  url: string;
+  /** Which events. */
+  events: WebhookEventName[];
+  /** ISO-8601 creation time. */
+  createdAt: string;
+  /** The last delivery, or null before any. */
+  lastDelivery: WebhookDeliveryDto | null;
+}
+
+/** Body of `POST /api/webhooks`. */
+export interface WebhookInput {
+  /** The channel. */
+  channelId: string;
+  /** `http://` or `https://` URL. */
+  url: string;
+  /** One or more events. */
+  events: WebhookEventName[];
+  /** The HMAC key (16..256 characters); generated when absent. */
+  secret?: string;
+}
+
+/** Answer of `POST /api/webhooks`: the only time the secret is shown. */
+export interface CreatedWebhookDto extends WebhookDto {
+  /** Key of `X-Restream-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. */
+  secret: string;
+}
+
+/** The JSON a webhook receives (signed in `X-Restream-Signature`). */
+export interface WebhookPayloadDto {
+  /** What happened. */
+  event: WebhookEventName;
+  /** The channel. */
+  channelId: string;
+  /** ISO-8601 time. */
+  at: string;
+  /** Why the source changed (all but `destination-failed`). */
+  reason?: string;
+  /** `destination-failed` only: which platform, and why. */
+  destination?: { id: string; name: string; error: string };
 }

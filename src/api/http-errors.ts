@@ -14,6 +14,8 @@ export interface HttpError {
 const statusOfCode: Readonly<Record<string, number>> = {
   VALIDATION: 400,
   UNAUTHORIZED: 401,
+  // Authenticated but refused: a cross-origin cookie request, a wrong current password.
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   // A fallback upload larger than the configured cap.

@@ -24,12 +24,15 @@ export const idParams = {
   properties: { id },
 } as const;
 
-/** Body of `POST /api/platforms`. */
+// Which preset ids exist is the control plane's to check (it answers with the list).
+const presetId = { type: 'string', minLength: 1, maxLength: 32 } as const;
+
+/** Body of `POST /api/platforms` (name and url are required without a preset: checked by the backend). */
 export const createPlatformBody = {
   type: 'object',
-  required: ['name', 'url', 'streamKey'],
+  required: ['streamKey'],
   additionalProperties: false,
-  properties: platformFields,
+  properties: { ...platformFields, preset: presetId },
 } as const;
 
 /** Body of `PUT /api/platforms/:id`. */
@@ -37,7 +40,7 @@ export const updatePlatformBody = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: platformFields,
+  properties: { ...platformFields, preset: { ...presetId, type: ['string', 'null'] } },
 } as const;
 
 /** Query of `GET /api/platforms`. */
@@ -59,20 +62,114 @@ export const platformResponse = {
     enabled: { type: 'boolean' },
     createdAt: isoTime,
     updatedAt: isoTime,
+    preset: { type: 'string' },
   },
+} as const;
+
+/**
+ * Continuity settings in a request: every field optional, each within its range. Unknown and missing
+ * nested fields are left to the control plane (src/core/channel-input.ts, which checks all of this
+ * too), whose errors name the whole path (`settings.lowBitrate.windowMs`) where ajv's would not.
+ */
+const settingsBody = {
+  type: 'object',
+  properties: {
+    stallTimeoutMs: { type: 'integer', minimum: 250, maximum: 60_000 },
+    // 'fallback-then-end' | 'end' | 'fallback': checked by the control plane, which lists them.
+    cleanStopAction: { type: 'string' },
+    cleanStopGraceMs: { type: 'integer', minimum: 0, maximum: 3_600_000 },
+    fallbackTimeoutMs: { type: 'integer', minimum: 0, maximum: 86_400_000 },
+    lowBitrate: {
+      type: ['object', 'null'],
+      properties: {
+        thresholdKbps: { type: 'integer', minimum: 1, maximum: 100_000 },
+        windowMs: { type: 'integer', minimum: 1000, maximum: 600_000 },
+      },
+    },
+  },
+} as const;
+
+/** Continuity settings in a response (all fields). */
+const settingsResponse = {
+  type: 'object',
+  required: ['stallTimeoutMs', 'cleanStopAction', 'cleanStopGraceMs', 'fallbackTimeoutMs', 'lowBitrate'],
+  properties: {
+    stallTimeoutMs: { type: 'integer' },
+    cleanStopAction: { type: 'string' },
+    cleanStopGraceMs: { type: 'integer' },
+    fallbackTimeoutMs: { type: 'integer' },
+    lowBitrate: {
+      type: ['object', 'null'],
+      properties: { thresholdKbps: { type: 'integer' }, windowMs: { type: 'integer' } },
+    },
+  },
+} as const;
+
+const channelName = { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S' } as const;
+
+/** Body of `POST /api/channels`. */
+export const createChannelBody = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: {
+    name: channelName,
+    id: { type: 'string', pattern: '^[a-z0-9-]{1,32}$' },
+    settings: settingsBody,
+  },
+} as const;
+
+/** Body of `PUT /api/channels/:id`. */
+export const updateChannelBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: { name: channelName, settings: settingsBody },
+} as const;
+
+const channelProperties = {
+  id: { type: 'string' },
+  name: { type: 'string' },
+  ingestUrl: { type: 'string' },
+  streamKey: { type: 'string' },
+  previewKey: { type: 'string' },
+  platformCount: { type: 'integer' },
+  settings: settingsResponse,
 } as const;
 
 /** One channel in `GET /api/channels`. */
 export const channelResponse = {
   type: 'object',
-  required: ['id', 'name', 'ingestUrl', 'streamKey', 'platformCount'],
+  required: ['id', 'name', 'ingestUrl', 'streamKey', 'platformCount', 'settings'],
+  properties: channelProperties,
+} as const;
+
+/** One channel with its platforms (`GET/POST/PUT /api/channels/:id`). */
+export const channelDetailResponse = {
+  type: 'object',
+  required: ['id', 'name', 'ingestUrl', 'streamKey', 'platformCount', 'settings', 'platforms'],
+  properties: { ...channelProperties, platforms: { type: 'array', items: platformResponse } },
+} as const;
+
+/** One preset in `GET /api/presets`. */
+export const presetResponse = {
+  type: 'object',
+  required: ['id', 'name', 'urls', 'videoCodecs', 'keyframeIntervalSeconds', 'maxBitrateKbps', 'notes'],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
-    ingestUrl: { type: 'string' },
-    streamKey: { type: 'string' },
-    previewKey: { type: 'string' },
-    platformCount: { type: 'integer' },
+    urls: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['label', 'url'],
+        properties: { label: { type: 'string' }, url: { type: 'string' } },
+      },
+    },
+    videoCodecs: { type: 'array', items: { type: 'string' } },
+    keyframeIntervalSeconds: nullableNumber,
+    maxBitrateKbps: nullableNumber,
+    notes: { type: 'string' },
   },
 } as const;
 

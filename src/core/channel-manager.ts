@@ -25,7 +25,10 @@ export interface ChannelManagerOptions {
   output?: Omit<OutputOptions, 'feed' | 'logger' | 'clock'>;
   /** Where fallback renditions and slates come from. */
   fallback: FallbackFiles;
-  /** Continuity settings of every channel (defaults: DESIGN.md rule 4 and issue 3). */
+  /**
+   * Server-wide continuity defaults (over DESIGN.md rule 4's); a channel's own stored settings win
+   * field by field.
+   */
   continuity?: Partial<ContinuitySettings>;
 }
 
@@ -41,7 +44,13 @@ export interface EngineEvents {
   /** A source took the air at its keyframe (what the platforms now get). */
   switched: [channelId: string, from: SourceName | undefined, to: SourceName];
   /** A destination's output changed state. */
-  output: [channelId: string, destinationId: string, name: string, state: OutputState, lastError: string | undefined];
+  output: [
+    channelId: string,
+    destinationId: string,
+    name: string,
+    state: OutputState,
+    lastError: string | undefined,
+  ];
 }
 
 export class ChannelManager extends TypedEmitter<EngineEvents> {
@@ -80,6 +89,17 @@ export class ChannelManager extends TypedEmitter<EngineEvents> {
     const runtime = this.#runtime(channelId);
     if (!runtime) return;
     runtime.setDestinations(this.#store.destinationsForChannel(channelId));
+  }
+
+  /** A channel's stored continuity settings changed: the running channel applies them at once. */
+  channelSettingsChanged(channelId: string): void {
+    this.#runtimes.get(channelId)?.updateContinuity(this.continuitySettings(channelId));
+  }
+
+  /** The continuity settings a channel runs with: its stored ones over the server-wide defaults. */
+  continuitySettings(channelId: string): ContinuitySettings {
+    const stored = this.#store.channels.find(channelId)?.settings ?? {};
+    return { ...defaultContinuitySettings, ...this.#options.continuity, ...stored };
   }
 
   /**
@@ -124,7 +144,7 @@ export class ChannelManager extends TypedEmitter<EngineEvents> {
       logger: this.#log,
       clock: this.#clock,
       output: this.#options.output ?? {},
-      continuity: { ...defaultContinuitySettings, ...this.#options.continuity },
+      continuity: this.continuitySettings(channelId),
       fallback: this.#options.fallback,
     });
     this.#runtimes.set(channelId, runtime);

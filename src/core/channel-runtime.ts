@@ -12,6 +12,7 @@ import {
 import { Output, type OutputOptions } from '../relay/output.js';
 import type { OutputState, OutputStatsSnapshot } from '../relay/output-stats.js';
 import { publishUrl } from '../relay/publish-url.js';
+import { acceptedCodecs } from '../relay/presets.js';
 import type { Player } from '../ingest/ingest-server.js';
 import type { Publisher, PublisherEnd } from '../ingest/publisher.js';
 import { paramsFromHeaders, type RenditionParams } from '../fallback/params.js';
@@ -26,6 +27,8 @@ export interface DestinationRecord {
   url: string;
   streamKey: string;
   enabled: boolean;
+  /** The platform preset it was made from: decides the video codecs it accepts (none: any). */
+  preset?: string | null;
 }
 
 /** The live status of one channel. */
@@ -142,6 +145,7 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
         name: record.name,
         url: publishUrl(record.url, record.streamKey),
         enabled: record.enabled,
+        acceptsCodecs: acceptedCodecs(record.preset),
       };
       if (entry) {
         entry.record = record;

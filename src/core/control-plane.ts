@@ -1,17 +1,42 @@
 import { RestreamError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { ManualAction, Mode, SwitchReason } from '../channel/continuity.js';
+import {
+  defaultContinuitySettings,
+  type ContinuitySettings,
+  type ManualAction,
+  type Mode,
+  type SwitchReason,
+} from '../channel/continuity.js';
 import type { RenditionParams } from '../fallback/params.js';
+import type { VideoCodec } from '../media/video-tag.js';
+import { findPreset, platformPresets, presetIds } from '../relay/presets.js';
 import {
   defaultChannel,
   type ApiToken,
+  type Channel,
   type Destination,
   type NewDestination,
   type Store,
+  type HistorySession,
+  type NewWebhook,
+  type Webhook,
+  type WebhookWithSecret,
 } from '../store/index.js';
+import type { EventHub, SequencedEvent, Subscription } from './event-hub.js';
+import type { Metrics } from './metrics.js';
+import { checkWebhookUrl } from './webhooks.js';
+import {
+  channelIdPattern,
+  settingsProblem,
+  slugOf,
+  uniqueId,
+  uniqueName,
+  type SettingsPatch,
+} from './channel-input.js';
 
-/** State of one destination's output. */
-export type OutputState = 'idle' | 'connecting' | 'live' | 'retrying' | 'failed' | 'disabled';
+/** State of one destination's output (`incompatible`: the platform refuses the live video codec). */
+export type OutputState =
+  'idle' | 'connecting' | 'live' | 'retrying' | 'failed' | 'disabled' | 'incompatible';
 
 /** What the engine knows about a channel's live input. */
 export interface InputStatus {
@@ -83,8 +108,12 @@ export interface LiveView {
   channelStatus(channelId: string): ChannelLiveStatus | undefined;
   /** Called after a destination is created/updated/deleted/enabled/disabled so the engine applies it at once. */
   destinationsChanged(channelId: string): void;
-  /** Called after a channel's ingest key changed. */
+  /** Called after a channel's ingest key changed, or after the channel was deleted (it ends its broadcast). */
   channelKeysChanged(channelId: string): void;
+  /** Called after a channel's continuity settings changed, so a live channel applies them at once. */
+  channelSettingsChanged?(channelId: string): void;
+  /** The continuity settings a channel runs with (absent: its stored ones over the built-in defaults). */
+  continuitySettings?(channelId: string): ContinuitySettings;
   /** A manual action (be right back, back to live, end); returns why it cannot apply now, or undefined. */
   channelAction(channelId: string, action: ManualAction): string | undefined;
   /** What a fallback upload for the channel is conformed to: its live parameters, or the defaults. */
@@ -151,6 +180,34 @@ export interface ChannelView {
   streamKey: string;
   previewKey?: string;
   platformCount: number;
+  /** The continuity settings it runs with. */
+  settings: ContinuitySettings;
+}
+
+/** A channel with its platforms. */
+export interface ChannelDetailView extends ChannelView {
+  platforms: Destination[];
+}
+
+/** A platform preset as the API shows it. */
+export interface PresetView {
+  id: string;
+  name: string;
+  urls: { label: string; url: string }[];
+  videoCodecs: VideoCodec[];
+  keyframeIntervalSeconds: number | null;
+  maxBitrateKbps: number | null;
+  notes: string;
+}
+
+/** Fields of a new platform: with a preset only the stream key is needed. */
+export interface PlatformInputView {
+  name?: string;
+  url?: string;
+  streamKey: string;
+  enabled?: boolean;
+  channelId?: string;
+  preset?: string;
 }
 
 /** One destination's status as the API shows it. */
@@ -211,6 +268,10 @@ export interface ControlPlaneOptions {
   sessionTtlMs?: number;
   /** Wall clock in ms, for which finished jobs status still shows (tests inject a fake). */
   now?: () => number;
+  /** Live events for `GET /api/events` (absent: the stream carries nothing). */
+  events?: Pick<EventHub, 'subscribe'>;
+  /** Prometheus metrics (absent: an empty exposition). */
+  metrics?: Pick<Metrics, 'render'>;
 }
 
 /** Error codes of the control plane (the API maps them to HTTP status). */
@@ -261,6 +322,22 @@ function checkUrl(url: string): void {
   if (parsed.hostname === '') throw new ControlPlaneError('VALIDATION', 'url must name a host', 'url');
 }
 
+/** A preset id the relay knows, or VALIDATION naming `preset` with the ids there are. */
+function checkPreset(id: string): NonNullable<ReturnType<typeof findPreset>> {
+  const preset = findPreset(id);
+  if (!preset) {
+    throw new ControlPlaneError('VALIDATION', `preset must be one of ${presetIds.join(', ')}`, 'preset');
+  }
+  return preset;
+}
+
+/** Continuity settings within their ranges, or VALIDATION naming the field (`settings.stallTimeoutMs`). */
+function checkSettings(settings: SettingsPatch | undefined): void {
+  if (settings === undefined) return;
+  const problem = settingsProblem(settings);
+  if (problem) throw new ControlPlaneError('VALIDATION', problem.message, problem.field);
+}
+
 /**
  * The control plane: configuration changes go to the store, then to the engine at once; status joins
  * the store's destinations with the engine's live outputs. It has the shape of the API's `ApiBackend`
@@ -275,6 +352,8 @@ export class ControlPlane {
   readonly #sessionTtlMs: number;
   readonly #fallback: FallbackUploads;
   readonly #now: () => number;
+  readonly #events: ControlPlaneOptions['events'];
+  readonly #metrics: ControlPlaneOptions['metrics'];
 
   constructor(options: ControlPlaneOptions) {
     this.#store = options.store;
@@ -285,6 +364,8 @@ export class ControlPlane {
     this.#sessionTtlMs = options.sessionTtlMs ?? defaultSessionTtlMs;
     this.#fallback = options.fallback;
     this.#now = options.now ?? Date.now;
+    this.#events = options.events;
+    this.#metrics = options.metrics;
   }
 
   readonly platforms = {
@@ -293,30 +374,45 @@ export class ControlPlane {
       return this.#store.destinations.list(channelId);
     },
     get: (id: string): Destination => this.#store.destinations.get(id),
-    create: (input: {
-      name: string;
-      url: string;
-      streamKey: string;
-      enabled?: boolean;
-      channelId?: string;
-    }): Destination => {
-      checkUrl(input.url);
+    create: (input: PlatformInputView): Destination => {
+      const preset = input.preset === undefined ? undefined : checkPreset(input.preset);
+      const channelId = input.channelId ?? this.#defaultChannelId();
+      if (input.name === undefined && !preset) {
+        throw new ControlPlaneError('VALIDATION', 'name is required (or give a preset)', 'name');
+      }
+      // A preset's URL unless one is given (Kick shows each streamer theirs; tests point at a local sink).
+      const url = input.url ?? preset?.urls[0]?.url;
+      if (url === undefined) {
+        const why = preset ? `the ${preset.name} preset has no URL: url is required` : 'url is required';
+        throw new ControlPlaneError('VALIDATION', preset ? why : `${why} (or give a preset)`, 'url');
+      }
+      checkUrl(url);
+      const taken = () => this.#store.destinations.list(channelId).map((d) => d.name);
       const fields: NewDestination = {
-        channelId: input.channelId ?? defaultChannel.id,
-        name: input.name,
-        url: input.url,
+        channelId,
+        name: input.name ?? uniqueName(preset?.name ?? 'Platform', taken()),
+        url,
         streamKey: input.streamKey,
       };
       if (input.enabled !== undefined) fields.enabled = input.enabled;
+      if (preset) fields.preset = preset.id;
       const created = this.#store.destinations.create(fields);
       this.#destinationsChanged(created.channelId);
       return created;
     },
     update: (
       id: string,
-      patch: { name?: string; url?: string; streamKey?: string; enabled?: boolean; channelId?: string },
+      patch: {
+        name?: string;
+        url?: string;
+        streamKey?: string;
+        enabled?: boolean;
+        channelId?: string;
+        preset?: string | null;
+      },
     ): Destination => {
       if (patch.url !== undefined) checkUrl(patch.url);
+      if (typeof patch.preset === 'string') checkPreset(patch.preset);
       const { before, after } = this.#store.destinations.update(id, patch);
       this.#destinationsChanged(after.channelId);
       // Moved to another channel: the old one must drop its output too.
@@ -340,10 +436,57 @@ export class ControlPlane {
           ingestUrl,
           streamKey: channel.ingestKey,
           platformCount: counts.get(channel.id) ?? 0,
+          settings: this.#settingsOf(channel),
         };
         if (channel.previewKey !== null) view.previewKey = channel.previewKey;
         return view;
       });
+    },
+    get: (id: string, ingestHost: string): ChannelDetailView => {
+      this.#checkChannel(id, 'id');
+      return this.#channelDetail(id, ingestHost);
+    },
+    create: (
+      input: { name: string; id?: string; settings?: SettingsPatch },
+      ingestHost: string,
+    ): ChannelDetailView => {
+      checkSettings(input.settings);
+      let id = input.id;
+      if (id !== undefined && !channelIdPattern.test(id)) {
+        throw new ControlPlaneError('VALIDATION', 'id must be 1 to 32 of a-z, 0-9 and -', 'id');
+      }
+      id ??= uniqueId(slugOf(input.name), (candidate) => this.#store.channels.find(candidate) !== undefined);
+      const fields: Parameters<Store['channels']['create']>[0] = { id, name: input.name };
+      if (input.settings) fields.settings = input.settings;
+      const created = this.#store.channels.create(fields);
+      return this.#channelDetail(created.id, ingestHost);
+    },
+    update: (
+      id: string,
+      patch: { name?: string; settings?: SettingsPatch },
+      ingestHost: string,
+    ): ChannelDetailView => {
+      this.#checkChannel(id, 'id');
+      checkSettings(patch.settings);
+      const fields: Parameters<Store['channels']['update']>[1] = {};
+      if (patch.name !== undefined) fields.name = patch.name;
+      if (patch.settings) fields.settings = patch.settings;
+      this.#store.channels.update(id, fields);
+      // Saved first, so the engine reads the new values (and a restart keeps them).
+      if (patch.settings) this.#notify('channelSettingsChanged', id);
+      return this.#channelDetail(id, ingestHost);
+    },
+    remove: (id: string): void => {
+      this.#checkChannel(id, 'id');
+      // One transaction deletes the channel and (by cascade) its platforms, or refuses the last channel.
+      this.#store.channels.remove(id);
+      // The engine finds the channel gone and ends its broadcast cleanly at every platform.
+      this.#notify('channelKeysChanged', id);
+      try {
+        this.#fallback.remove(id);
+      } catch (err) {
+        this.#logger.warn({ err, channelId: id }, 'could not remove the fallback files of a deleted channel');
+      }
     },
     rotateKey: (id: string): string => {
       const key = this.#store.channels.rotateIngestKey(id);
@@ -405,6 +548,10 @@ export class ControlPlane {
     endSession: (id: string): void => {
       this.#store.auth.endSession(id);
     },
+    changePassword: async (newPassword: string, keepSessionId: string | undefined): Promise<void> => {
+      const ended = await this.#store.auth.changeAdminPassword(newPassword, keepSessionId);
+      this.#logger.info({ endedSessions: ended }, 'admin password changed; other sessions ended');
+    },
     createToken: (name: string): { id: string; name: string; token: string } => {
       const created = this.#store.auth.createToken(name);
       return { id: created.id, name: created.name, token: created.token };
@@ -415,6 +562,58 @@ export class ControlPlane {
     },
     checkToken: (token: string): boolean => this.#store.auth.checkToken(token),
   };
+
+  /** Live events: state changes and stats ticks, for the SSE stream. */
+  readonly events = {
+    subscribe: (listener: (event: SequencedEvent) => void, options: Subscription): (() => void) =>
+      this.#events ? this.#events.subscribe(listener, options) : () => undefined,
+  };
+
+  /** The Prometheus exposition. */
+  readonly metrics = {
+    render: (): Promise<{ contentType: string; body: string }> =>
+      this.#metrics
+        ? this.#metrics.render()
+        : Promise.resolve({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: '' }),
+  };
+
+  /** Broadcast history. */
+  readonly history = {
+    list: (query: { channelId?: string; limit: number }): HistorySession[] => {
+      if (query.channelId !== undefined) this.#checkChannel(query.channelId, 'channelId');
+      return this.#store.history.list(query);
+    },
+  };
+
+  /** Outgoing webhooks. */
+  readonly webhooks = {
+    list: (channelId?: string): Webhook[] => {
+      if (channelId !== undefined) this.#checkChannel(channelId, 'channelId');
+      return this.#store.webhooks.list(channelId);
+    },
+    get: (id: string): Webhook => this.#store.webhooks.get(id),
+    create: (input: NewWebhook): WebhookWithSecret => {
+      checkWebhookUrl(input.url);
+      this.#checkChannel(input.channelId, 'channelId');
+      return this.#store.webhooks.create(input);
+    },
+    remove: (id: string): void => {
+      this.#store.webhooks.remove(id);
+    },
+  };
+
+  /** Platform presets, copied so that no caller can change the table. */
+  presets(): PresetView[] {
+    return platformPresets.map((preset) => ({
+      id: preset.id,
+      name: preset.name,
+      urls: preset.urls.map((u) => ({ label: u.label, url: u.url })),
+      videoCodecs: [...preset.videoCodecs],
+      keyframeIntervalSeconds: preset.keyframeIntervalSeconds,
+      maxBitrateKbps: preset.maxBitrateKbps,
+      notes: preset.notes,
+    }));
+  }
 
   /** Every channel's live status, with every destination listed (idle or disabled when not running). */
   status(): { channels: ChannelStatusView[] } {
@@ -496,14 +695,36 @@ export class ControlPlane {
     if (!this.#store.channels.find(id)) throw new ControlPlaneError('NOT_FOUND', `no channel '${id}'`, field);
   }
 
+  /** Platforms without a channelId go to `main`, or, once it is deleted, to the oldest channel. */
+  #defaultChannelId(): string {
+    if (this.#store.channels.find(defaultChannel.id)) return defaultChannel.id;
+    return this.#store.channels.list()[0]?.id ?? defaultChannel.id;
+  }
+
+  /** What a channel runs with: the engine's answer, else its stored settings over the defaults. */
+  #settingsOf(channel: Channel): ContinuitySettings {
+    return (
+      this.#live.continuitySettings?.(channel.id) ?? { ...defaultContinuitySettings, ...channel.settings }
+    );
+  }
+
+  #channelDetail(id: string, ingestHost: string): ChannelDetailView {
+    const view = this.channels.list(ingestHost).find((channel) => channel.id === id);
+    if (!view) throw new ControlPlaneError('NOT_FOUND', `no channel '${id}'`, 'id');
+    return { ...view, platforms: this.#store.destinations.list(id) };
+  }
+
   #destinationsChanged(channelId: string): void {
     this.#notify('destinationsChanged', channelId);
   }
 
   /** The store has the change already; an engine failure to apply it is logged, not thrown at the API. */
-  #notify(event: 'destinationsChanged' | 'channelKeysChanged', channelId: string): void {
+  #notify(
+    event: 'destinationsChanged' | 'channelKeysChanged' | 'channelSettingsChanged',
+    channelId: string,
+  ): void {
     try {
-      this.#live[event](channelId);
+      this.#live[event]?.(channelId);
     } catch (err) {
       this.#logger.error({ err, channelId }, `engine failed to apply ${event}`);
     }

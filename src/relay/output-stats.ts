@@ -1,8 +1,12 @@
 import type { Clock } from '../shared/clock.js';
 import type { MediaPacket } from '../media/packet.js';
 
-/** An output's lifecycle state, as the API and dashboard show it. */
-export type OutputState = 'idle' | 'connecting' | 'live' | 'retrying' | 'failed' | 'disabled';
+/**
+ * An output's lifecycle state, as the API and dashboard show it. `incompatible`: the destination does
+ * not accept the program's video codec, so nothing is sent until the codec changes (lastError says why).
+ */
+export type OutputState =
+  'idle' | 'connecting' | 'live' | 'retrying' | 'failed' | 'disabled' | 'incompatible';
 
 /** A point-in-time view of an output, for status and metrics. */
 export interface OutputStatsSnapshot {

@@ -4,6 +4,7 @@ import { systemClock, type Clock, type Timer } from '../shared/clock.js';
 import { errorCode, errorMessage } from '../shared/errors.js';
 import { maskUrlKey, silentLogger, type Logger } from '../shared/logger.js';
 import type { MediaPacket } from '../media/packet.js';
+import { inspectVideoTag, type VideoCodec } from '../media/video-tag.js';
 import { ClientSession, publishTargetOf } from '../rtmp/client-session.js';
 import { encodeChunks } from '../rtmp/chunk-writer.js';
 import { csidFor } from '../rtmp/connection.js';
@@ -12,6 +13,7 @@ import { createDialer, type Dialer } from './dial.js';
 import { RelayError, isFatal } from './errors.js';
 import { SendQueue } from './send-queue.js';
 import { OutputStats, type OutputState, type OutputStatsSnapshot } from './output-stats.js';
+import { codecRefusal } from './presets.js';
 
 /** A packet of the feed, with the shared wire-bytes memo (see channel's ProgramPacket). */
 export interface FeedPacket {
@@ -36,6 +38,11 @@ export interface OutputConfig {
   /** Full publish URL: server URL + '/' + stream key (query kept). A secret: never logged whole. */
   url: string;
   enabled: boolean;
+  /**
+   * Video codecs the destination accepts (its preset's); undefined: any. With another codec on the
+   * program the output does not connect (or ends its broadcast) and reports `incompatible`.
+   */
+  acceptsCodecs?: readonly VideoCodec[] | undefined;
 }
 
 /** Tunables of an output. */
@@ -63,6 +70,15 @@ export interface OutputEvents {
 }
 
 type Gate = 'headers' | 'keyframe' | 'open';
+
+/** The codec of a video sequence header; one that does not parse counts as unknown (`other`). */
+function videoCodecOf(header: MediaPacket): VideoCodec {
+  try {
+    return inspectVideoTag(header.payload).codec;
+  } catch {
+    return 'other';
+  }
+}
 
 /**
  * A platform that closes the connection in reply to publish this many times in a row is refusing the
@@ -95,8 +111,16 @@ export class Output extends TypedEmitter<OutputEvents> {
   #timer: Timer | undefined;
   #congestedSince: number | undefined;
   #running = false;
+  /** Key of the shared wire-bytes memo for the current session (chunk size and stream id). */
+  #wireKey = '';
   /** Consecutive connections the platform closed in reply to publish. */
   #closedAtPublish = 0;
+  /** Bumped by every connect and every codec hold: a dial that finishes after either is dropped. */
+  #connectSeq = 0;
+  /** Codec gating: not connecting because the program's codec is refused or not known yet. */
+  #heldForCodec = false;
+  /** Codec gating: the subscription that sees the program's video sequence headers while running. */
+  #unwatchCodec: (() => void) | undefined;
 
   constructor(config: OutputConfig, options: OutputOptions) {
     super();
@@ -136,6 +160,7 @@ export class Output extends TypedEmitter<OutputEvents> {
     this.#running = true;
     this.#attempt = 0;
     this.#closedAtPublish = 0;
+    this.#watchCodec();
     void this.#connect();
   }
 
@@ -145,25 +170,91 @@ export class Output extends TypedEmitter<OutputEvents> {
    */
   stop(clean = true): void {
     this.#running = false;
+    this.#unwatch();
     this.#clearTimer();
     this.#teardown(clean ? 'broadcast ended' : 'output stopped', clean);
     this.#setState(this.#config.enabled ? 'idle' : 'disabled');
   }
 
-  /** Applies a new configuration; reconnects only when the URL changed. */
+  /** Applies a new configuration; reconnects only when the URL or the accepted codecs changed. */
   update(config: OutputConfig, onAir: boolean): void {
     const urlChanged = config.url !== this.#config.url;
+    const codecsChanged = config.acceptsCodecs?.join() !== this.#config.acceptsCodecs?.join();
     this.#config = config;
     if (!config.enabled || !onAir) {
       if (this.#running || this.state !== (config.enabled ? 'idle' : 'disabled')) this.stop(true);
       return;
     }
-    if (urlChanged && this.#running) this.stop(true);
+    if ((urlChanged || codecsChanged) && this.#running) this.stop(true);
     this.start();
+  }
+
+  /** Gated outputs see every video sequence header of the program while they run. */
+  #watchCodec(): void {
+    if (this.#config.acceptsCodecs === undefined || this.#unwatchCodec) return;
+    this.#unwatchCodec = this.#feed.subscribe({
+      onPacket: ({ packet }) => {
+        if (packet.kind === 'video' && packet.header) this.#onVideoHeader(packet);
+      },
+    });
+  }
+
+  #unwatch(): void {
+    this.#unwatchCodec?.();
+    this.#unwatchCodec = undefined;
+    this.#heldForCodec = false;
+  }
+
+  /**
+   * The program's codec changed (or became known). Subscribed before any session, this runs before the
+   * session would send the header: a refused codec ends the broadcast at the platform cleanly and holds
+   * the output; an accepted one releases a held output.
+   */
+  #onVideoHeader(header: MediaPacket): void {
+    if (!this.#running) return;
+    const refusal = codecRefusal(this.#config.name, this.#config.acceptsCodecs, videoCodecOf(header));
+    if (refusal !== undefined) {
+      this.#holdForCodec(refusal);
+      return;
+    }
+    if (!this.#heldForCodec) return;
+    this.#heldForCodec = false;
+    this.#attempt = 0;
+    void this.#connect();
+  }
+
+  /**
+   * Codec gating before a connect: true (and the output held) when the program's codec is refused, or
+   * not known yet (a platform must not be shown a stream it may have to refuse; it waits `connecting`).
+   */
+  #codecHeld(): boolean {
+    if (this.#config.acceptsCodecs === undefined) return false;
+    const header = this.#feed.headers().video;
+    if (!header) {
+      this.#heldForCodec = true;
+      this.#setState('connecting');
+      return true;
+    }
+    const refusal = codecRefusal(this.#config.name, this.#config.acceptsCodecs, videoCodecOf(header));
+    if (refusal === undefined) return false;
+    this.#holdForCodec(refusal);
+    return true;
+  }
+
+  #holdForCodec(refusal: string): void {
+    this.#connectSeq++;
+    this.#heldForCodec = true;
+    this.#clearTimer();
+    this.#teardown('codec not accepted', true);
+    if (this.state !== 'incompatible') this.#log.warn({ reason: refusal }, 'codec not accepted; not sending');
+    this.stats.lastError = refusal;
+    this.#setState('incompatible');
   }
 
   async #connect(): Promise<void> {
     this.#clearTimer();
+    if (this.#codecHeld()) return;
+    const seq = ++this.#connectSeq;
     this.#setState(this.#attempt === 0 ? 'connecting' : 'retrying');
     let url: URL;
     try {
@@ -177,7 +268,7 @@ export class Output extends TypedEmitter<OutputEvents> {
     this.#log.info({ url: maskUrlKey(this.#config.url), attempt: this.#attempt }, 'connecting');
     try {
       const stream = await this.#dial(url, this.#connectMs);
-      if (!this.#running) {
+      if (!this.#running || seq !== this.#connectSeq) {
         stream.destroy();
         return;
       }
@@ -199,11 +290,13 @@ export class Output extends TypedEmitter<OutputEvents> {
         this.#flush();
       });
     } catch (err) {
-      this.#retryOrFail(err);
+      if (seq === this.#connectSeq) this.#retryOrFail(err);
     }
   }
 
   #onPublishing(session: ClientSession): void {
+    // Outputs whose sessions agree on chunk size and stream id share the same encoded bytes.
+    this.#wireKey = `${session.connection.chunkSize}:${session.streamId}`;
     this.#clearTimer();
     this.#gate = 'headers';
     this.#congestedSince = undefined;
@@ -301,7 +394,7 @@ export class Output extends TypedEmitter<OutputEvents> {
           ? MessageType.video
           : MessageType.dataAmf0;
     const chunkSize = session.connection.chunkSize;
-    const key = `${chunkSize}:${session.streamId}`;
+    const key = this.#wireKey;
     const cached = item.wire?.get(key);
     if (cached) return cached;
     const bytes = encodeChunks(
@@ -337,6 +430,7 @@ export class Output extends TypedEmitter<OutputEvents> {
 
   #failed(err: unknown): void {
     this.#running = false;
+    this.#unwatch();
     this.#teardown('', false);
     this.stats.failed(errorMessage(err));
     this.#log.error({ err: errorMessage(err) }, 'destination refused the stream; not retrying');

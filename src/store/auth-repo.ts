@@ -33,6 +33,11 @@ interface TokenRow {
 }
 
 const passwordSetting = 'admin_password_hash';
+/**
+ * scrypt hash of the RESTREAM_ADMIN_PASSWORD last applied: the environment's password is applied when it
+ * changes, not on every start, so a password changed through the API survives a restart.
+ */
+const envPasswordSetting = 'admin_password_env_hash';
 /** Last-use times are written at most this often, so a busy script does not write on every request. */
 const lastUsedResolutionMs = 60_000;
 
@@ -88,19 +93,50 @@ export class AuthRepo {
   }
 
   /**
-   * First-start rule: a password from the environment replaces the stored one when they differ; with
-   * none given and none stored, one is generated. Returns the generated password (to print once), else
+   * Start-up rule. A password from the environment is applied when it is new or differs from the one
+   * last applied from the environment (ending every session if it changes the password); the same
+   * environment on a later start leaves alone a password changed since through the API. With none
+   * given and none stored, one is generated. Returns the generated password (to print once), else
    * undefined.
    */
   async ensureAdminPassword(fromEnv: string | undefined): Promise<string | undefined> {
     if (fromEnv !== undefined && fromEnv !== '') {
-      if (!(await this.verifyAdminPassword(fromEnv))) await this.setAdminPassword(fromEnv);
+      const applied = this.#settings.get(envPasswordSetting);
+      if (typeof applied === 'string' && (await verifyPassword(fromEnv, applied))) return undefined;
+      const stored = this.#settings.get(passwordSetting);
+      if (typeof stored === 'string' && (await verifyPassword(fromEnv, stored))) {
+        this.#settings.set(envPasswordSetting, stored);
+        return undefined;
+      }
+      const hash = await hashPassword(fromEnv);
+      this.#db.transaction(() => {
+        this.#settings.set(passwordSetting, hash);
+        this.#settings.set(envPasswordSetting, hash);
+        this.#db.prepare('DELETE FROM sessions').run();
+      })();
       return undefined;
     }
     if (this.hasAdminPassword()) return undefined;
     const generated = randomBytes(18).toString('base64url');
     await this.setAdminPassword(generated);
     return generated;
+  }
+
+  /**
+   * Replaces the admin password and ends every login session but `keepSessionId` (the caller's cookie
+   * value), in one transaction: a stolen session dies with the old password. API tokens stay valid
+   * (they are revoked one by one). Returns how many sessions were ended.
+   */
+  async changeAdminPassword(newPassword: string, keepSessionId: string | undefined): Promise<number> {
+    const hash = await hashPassword(newPassword);
+    return this.#db.transaction(() => {
+      this.#settings.set(passwordSetting, hash);
+      const ended =
+        keepSessionId === undefined
+          ? this.#db.prepare('DELETE FROM sessions').run()
+          : this.#db.prepare('DELETE FROM sessions WHERE id <> ?').run(sha256(keepSessionId));
+      return ended.changes;
+    })();
   }
 
   /** Creates an API token; its whole value is in the result and nowhere else afterwards. */

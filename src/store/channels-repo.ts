@@ -14,6 +14,37 @@ export interface Channel {
   previewKey: string | null;
   /** ISO-8601 creation time. */
   createdAt: string;
+  /** The continuity settings this channel overrides; absent fields follow the server's defaults. */
+  settings: ChannelSettings;
+}
+
+/** What a clean stop from OBS leads to (see src/channel/continuity.ts). */
+export type StoredCleanStopAction = 'fallback-then-end' | 'end' | 'fallback';
+
+/**
+ * A channel's own continuity settings, stored as JSON. The store keeps what it is given (the control
+ * plane checks ranges); on reading, fields of the wrong type (a hand-edited database) are left out, so
+ * they fall back to the defaults instead of reaching the engine.
+ */
+export interface ChannelSettings {
+  /** No media for this long counts as a stall. */
+  stallTimeoutMs?: number;
+  /** Policy for a deliberate stop from OBS. */
+  cleanStopAction?: StoredCleanStopAction;
+  /** With `fallback-then-end`: how long the fallback plays after a clean stop. */
+  cleanStopGraceMs?: number;
+  /** After a drop or stall: how long the fallback plays before the broadcast ends. */
+  fallbackTimeoutMs?: number;
+  /** Low-bitrate fallback rule, or null for off. */
+  lowBitrate?: { thresholdKbps: number; windowMs: number } | null;
+}
+
+/** Changes to a channel: absent fields keep their value; `settings` fields replace the stored ones. */
+export interface ChannelPatch {
+  /** New display name. */
+  name?: string;
+  /** Settings to set (merged into the stored ones). */
+  settings?: ChannelSettings;
 }
 
 /** What a presented stream key opened: publishing to a channel, or watching its program. */
@@ -30,6 +61,37 @@ interface ChannelRow {
   ingest_key: string;
   preview_key: string | null;
   created_at: string;
+  settings: string;
+}
+
+const cleanStopActions: readonly string[] = ['fallback-then-end', 'end', 'fallback'];
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** The well-typed fields of a stored settings object (see ChannelSettings). */
+function parseSettings(json: string): ChannelSettings {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return {};
+  }
+  if (typeof raw !== 'object' || raw === null) return {};
+  const r = raw as Record<string, unknown>;
+  const settings: ChannelSettings = {};
+  if (isNumber(r['stallTimeoutMs'])) settings.stallTimeoutMs = r['stallTimeoutMs'];
+  const action = r['cleanStopAction'];
+  if (typeof action === 'string' && cleanStopActions.includes(action))
+    settings.cleanStopAction = action as StoredCleanStopAction;
+  if (isNumber(r['cleanStopGraceMs'])) settings.cleanStopGraceMs = r['cleanStopGraceMs'];
+  if (isNumber(r['fallbackTimeoutMs'])) settings.fallbackTimeoutMs = r['fallbackTimeoutMs'];
+  const low = r['lowBitrate'] as Record<string, unknown> | null | undefined;
+  if (low === null) settings.lowBitrate = null;
+  else if (typeof low === 'object' && isNumber(low['thresholdKbps']) && isNumber(low['windowMs']))
+    settings.lowBitrate = { thresholdKbps: low['thresholdKbps'], windowMs: low['windowMs'] };
+  return settings;
 }
 
 /** A new random stream key: 128 bits, hex, so it survives any URL or config file unescaped. */
@@ -44,6 +106,7 @@ function toChannel(row: ChannelRow): Channel {
     ingestKey: row.ingest_key,
     previewKey: row.preview_key,
     createdAt: row.created_at,
+    settings: parseSettings(row.settings),
   };
 }
 
@@ -81,21 +144,46 @@ export class ChannelsRepo {
   }
 
   /** Creates a channel with fresh ingest and preview keys; CONFLICT on a taken id or name. */
-  create(input: { id: string; name: string }): Channel {
+  create(input: { id: string; name: string; settings?: ChannelSettings }): Channel {
     try {
       this.#db
         .prepare(
-          'INSERT INTO channels (id, name, ingest_key, preview_key, created_at) VALUES (?, ?, ?, ?, ?)',
+          `INSERT INTO channels (id, name, ingest_key, preview_key, created_at, settings)
+           VALUES (?, ?, ?, ?, ?, ?)`,
         )
-        .run(input.id, input.name, newStreamKey(), newStreamKey(), new Date(this.#now()).toISOString());
+        .run(
+          input.id,
+          input.name,
+          newStreamKey(),
+          newStreamKey(),
+          new Date(this.#now()).toISOString(),
+          JSON.stringify(input.settings ?? {}),
+        );
     } catch (err) {
-      if (isUniqueViolation(err)) {
-        const field = this.find(input.id) ? 'id' : 'name';
-        throw new StoreError('CONFLICT', `a channel with this ${field} exists`, { field, cause: err });
-      }
-      throw err;
+      throw this.#conflict(err, this.find(input.id) ? 'id' : 'name');
     }
     return this.get(input.id);
+  }
+
+  /**
+   * Renames a channel and/or sets some of its settings, in one transaction; NOT_FOUND (field `id`),
+   * CONFLICT (field `name`) for a name another channel has.
+   */
+  update(id: string, patch: ChannelPatch): Channel {
+    this.#db.transaction(() => {
+      const channel = this.find(id);
+      if (!channel) throw new StoreError('NOT_FOUND', `no channel '${id}'`, { field: 'id' });
+      const settings = { ...channel.settings, ...patch.settings };
+      try {
+        this.#db
+          .prepare('UPDATE channels SET name = ?, settings = ? WHERE id = ?')
+          .run(patch.name ?? channel.name, JSON.stringify(settings), id);
+      } catch (err) {
+        // The row itself exists: a unique violation here can only be the name.
+        throw this.#conflict(err, 'name');
+      }
+    })();
+    return this.get(id);
   }
 
   /** Creates the channel unless it exists (first start); returns it either way. */
@@ -103,10 +191,21 @@ export class ChannelsRepo {
     return this.find(input.id) ?? this.create(input);
   }
 
-  /** Deletes a channel and, by cascade, its destinations; NOT_FOUND when there is none. */
+  /**
+   * Deletes a channel and, by cascade, its destinations; NOT_FOUND when there is none, CONFLICT (field
+   * `id`) for the only channel: an installation always has one to publish to.
+   */
   remove(id: string): void {
-    const result = this.#db.prepare('DELETE FROM channels WHERE id = ?').run(id);
-    if (result.changes === 0) throw new StoreError('NOT_FOUND', `no channel '${id}'`, { field: 'channelId' });
+    this.#db.transaction(() => {
+      if (!this.find(id)) throw new StoreError('NOT_FOUND', `no channel '${id}'`, { field: 'channelId' });
+      const { n } = this.#db.prepare('SELECT COUNT(*) AS n FROM channels').get() as { n: number };
+      if (n <= 1) {
+        throw new StoreError('CONFLICT', 'the only channel cannot be deleted; create another first', {
+          field: 'id',
+        });
+      }
+      this.#db.prepare('DELETE FROM channels WHERE id = ?').run(id);
+    })();
   }
 
   /** Replaces the channel's ingest key and returns the new one; the old one stops working at once. */
@@ -135,6 +234,12 @@ export class ChannelsRepo {
       }
     }
     return match;
+  }
+
+  /** A unique violation as a CONFLICT naming the field; anything else as it was. */
+  #conflict(err: unknown, field: 'id' | 'name'): unknown {
+    if (!isUniqueViolation(err)) return err;
+    return new StoreError('CONFLICT', `a channel with this ${field} exists`, { field, cause: err });
   }
 
   #rotate(id: string, column: 'ingest_key' | 'preview_key'): string {

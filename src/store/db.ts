@@ -8,6 +8,8 @@ import { ChannelsRepo } from './channels-repo.js';
 import { DestinationsRepo, type DestinationWithKey } from './destinations-repo.js';
 import { StoreError } from './errors.js';
 import { SettingsRepo } from './settings-repo.js';
+import { HistoryRepo } from './history-repo.js';
+import { WebhooksRepo } from './webhooks-repo.js';
 
 /** File name of the database inside the data directory. */
 export const databaseFileName = 'restream.db';
@@ -35,6 +37,10 @@ export interface Store {
   readonly settings: SettingsRepo;
   /** Admin password, API tokens, sessions. */
   readonly auth: AuthRepo;
+  /** Broadcast sessions with their switches and output failures. */
+  readonly history: HistoryRepo;
+  /** Outgoing webhooks, per channel. */
+  readonly webhooks: WebhooksRepo;
   /**
    * A channel's destinations with whole stream keys, for the engine to connect with: the only way a
    * whole platform key leaves the store.
@@ -48,7 +54,7 @@ const defaultMigrationsDir = fileURLToPath(new URL('./migrations/', import.meta.
 
 /**
  * Opens (creating if needed) the database in `dataDir`, or an in-memory one for `':memory:'`, applies
- * pending migrations and makes sure the default channel exists.
+ * pending migrations and creates the default channel when there is no channel at all.
  */
 export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const now = options.now ?? Date.now;
@@ -83,12 +89,15 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const channels = new ChannelsRepo(db, now);
   const destinations = new DestinationsRepo(db, now);
   const auth = new AuthRepo(db, settings, now);
-  channels.ensure(defaultChannel);
+  // Only on a fresh database: a 'main' the admin deleted (with other channels left) stays deleted.
+  if (channels.list().length === 0) channels.ensure(defaultChannel);
   return {
     channels,
     destinations,
     settings,
     auth,
+    history: new HistoryRepo(db),
+    webhooks: new WebhooksRepo(db, now),
     destinationsForChannel: (channelId) => destinations.listWithKeys(channelId),
     close: () => {
       db.close();

@@ -24,6 +24,8 @@ export interface Destination {
   createdAt: string;
   /** ISO-8601 time of the last change. */
   updatedAt: string;
+  /** The platform preset it was made from (`'twitch'`, …); absent for one made from a bare URL. */
+  preset?: string;
 }
 
 /** A destination with its whole stream key: what the engine needs to connect, and nothing else gets. */
@@ -44,9 +46,11 @@ export interface NewDestination {
   streamKey: string;
   /** Defaults to true. */
   enabled?: boolean;
+  /** The platform preset it is made from; null or absent for none. */
+  preset?: string | null;
 }
 
-/** A partial update; absent fields keep their value. */
+/** A partial update; absent fields keep their value (`preset: null` clears it). */
 export type DestinationPatch = Partial<NewDestination>;
 
 interface DestinationRow {
@@ -58,10 +62,11 @@ interface DestinationRow {
   enabled: number;
   created_at: string;
   updated_at: string;
+  preset: string | null;
 }
 
 function toDestinationWithKey(row: DestinationRow): DestinationWithKey {
-  return {
+  const destination: DestinationWithKey = {
     id: row.id,
     channelId: row.channel_id,
     name: row.name,
@@ -72,6 +77,8 @@ function toDestinationWithKey(row: DestinationRow): DestinationWithKey {
     updatedAt: row.updated_at,
     streamKey: row.stream_key,
   };
+  if (row.preset !== null) destination.preset = row.preset;
+  return destination;
 }
 
 function toDestination(row: DestinationRow): Destination {
@@ -119,8 +126,8 @@ export class DestinationsRepo {
     this.#write(input.channelId, () =>
       this.#db
         .prepare(
-          `INSERT INTO destinations (id, channel_id, name, url, stream_key, enabled, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO destinations (id, channel_id, name, url, stream_key, enabled, created_at, updated_at, preset)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -131,6 +138,7 @@ export class DestinationsRepo {
           input.enabled === false ? 0 : 1,
           at,
           at,
+          input.preset ?? null,
         ),
     );
     return this.get(id);
@@ -147,14 +155,25 @@ export class DestinationsRepo {
       stream_key: patch.streamKey ?? row.stream_key,
       enabled: patch.enabled === undefined ? row.enabled : patch.enabled ? 1 : 0,
       updated_at: new Date(this.#now()).toISOString(),
+      preset: patch.preset === undefined ? row.preset : patch.preset,
     };
     this.#write(next.channel_id, () =>
       this.#db
         .prepare(
-          `UPDATE destinations SET channel_id = ?, name = ?, url = ?, stream_key = ?, enabled = ?, updated_at = ?
+          `UPDATE destinations
+           SET channel_id = ?, name = ?, url = ?, stream_key = ?, enabled = ?, updated_at = ?, preset = ?
            WHERE id = ?`,
         )
-        .run(next.channel_id, next.name, next.url, next.stream_key, next.enabled, next.updated_at, id),
+        .run(
+          next.channel_id,
+          next.name,
+          next.url,
+          next.stream_key,
+          next.enabled,
+          next.updated_at,
+          next.preset,
+          id,
+        ),
     );
     return { before: toDestination(row), after: this.get(id) };
   }

@@ -12,3 +12,18 @@ export {
 export { SettingsRepo } from './settings-repo.js';
 export { AuthRepo, type ApiToken, type CreatedApiToken } from './auth-repo.js';
 export { hashPassword, verifyPassword } from './password.js';
+export {
+  HistoryRepo,
+  type HistorySession,
+  type HistorySwitch,
+  type HistoryOutputFailure,
+} from './history-repo.js';
+export {
+  WebhooksRepo,
+  webhookEvents,
+  type Webhook,
+  type WebhookWithSecret,
+  type WebhookEvent,
+  type WebhookDelivery,
+  type NewWebhook,
+} from './webhooks-repo.js';

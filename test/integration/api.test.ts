@@ -112,7 +112,11 @@ async function call(
 ): Promise<LightMyRequestResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.auth?.startsWith('rst_')) headers['authorization'] = `Bearer ${options.auth}`;
-  else if (options.auth !== undefined) headers['cookie'] = `restream_session=${options.auth}`;
+  else if (options.auth !== undefined) {
+    headers['cookie'] = `restream_session=${options.auth}`;
+    // As a browser on our own page does: cookie requests that change state must name our origin.
+    headers['origin'] ??= 'http://localhost';
+  }
   const response = await app.inject({
     method,
     url,
@@ -367,6 +371,13 @@ describe('channels and status', () => {
         streamKey: main.ingestKey,
         previewKey: main.previewKey,
         platformCount: 1,
+        settings: {
+          stallTimeoutMs: 2000,
+          cleanStopAction: 'fallback-then-end',
+          cleanStopGraceMs: 30000,
+          fallbackTimeoutMs: 600000,
+          lowBitrate: null,
+        },
       },
     ]);
     const forged = await call('GET', '/api/channels', { auth, headers: { host: 'evil"/><script>' } });

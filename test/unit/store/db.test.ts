@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const defaultMigrationsDir = fileURLToPath(new URL('../../../src/store/migrations/', import.meta.url));
+
 describe('openStore', () => {
   it('creates the database in WAL mode with every migration recorded', () => {
     openTracked(dir).close();
@@ -35,7 +37,13 @@ describe('openStore', () => {
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
       const versions = raw.prepare('SELECT version FROM schema_migrations').pluck().all();
-      expect(versions).toEqual(['001-initial']);
+      expect(versions).toEqual(
+        readdirSync(defaultMigrationsDir)
+          .filter((f) => f.endsWith('.sql'))
+          .map((f) => f.replace(/\.sql$/, ''))
+          .sort(),
+      );
+      expect(versions[0]).toBe('001-initial');
       const tables = raw
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .pluck()

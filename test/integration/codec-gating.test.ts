@@ -1,0 +1,203 @@
+/**
+ * Codec gating with real peers: an HEVC stream goes to a platform that takes it (a custom one) and not
+ * to one that would refuse it (Twitch: H.264 only), which reports `incompatible` with the reason and
+ * never connects; when the live codec becomes H.264, that platform goes live too, and when it turns
+ * back to HEVC, its broadcast ends cleanly.
+ *
+ * ffmpeg 5.1 cannot mux HEVC into FLV/RTMP (Enhanced RTMP came in 6.1), so the HEVC "OBS" here is our
+ * own RTMP client session publishing an Enhanced-RTMP FLV fixture (real libx265 output) in a loop, at
+ * real-time pace; the H.264 one is ffmpeg.
+ */
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { readFlv } from '../../src/media/flv-file.js';
+import type { MediaPacket } from '../../src/media/packet.js';
+import { packetFromTag } from '../../src/media/packet-from-tag.js';
+import { ClientSession, publishTargetOf } from '../../src/rtmp/client-session.js';
+import { publishTestStream } from '../helpers/ffmpeg.js';
+import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
+import { registerTestCleanup, waitFor } from '../helpers/process.js';
+import { missingPeers } from '../helpers/programs.js';
+import { outputsByName, startTestServer, type OutputStatusView } from '../helpers/server.js';
+
+const missing = missingPeers('ffmpeg', 'nginx');
+
+/**
+ * Whether nginx-rtmp saw the publisher of `key` end its broadcast as OBS does: `deleteStream` on that
+ * connection before it disconnected (a dropped connection logs only the disconnect, then nginx's own
+ * cleanup).
+ */
+function endedCleanly(log: string, key: string): boolean {
+  const connection = new RegExp(`(\\*\\d+) publish: name='${key}'`).exec(log)?.[1];
+  if (connection === undefined) return false;
+  const events = log
+    .split('\n')
+    .filter((line) => line.includes(`${connection} `))
+    .map((line) =>
+      line.includes('deleteStream') ? 'deleteStream' : line.includes('disconnect') ? 'disconnect' : '',
+    )
+    .filter((event) => event !== '');
+  return events[0] === 'deleteStream';
+}
+
+/** A publisher sending a FLV file's tags over our own RTMP client, looped, paced like a live encoder. */
+interface TagPublisher {
+  /** Resolves once the server answered NetStream.Publish.Start. */
+  readonly publishing: Promise<void>;
+  /** Video frames sent so far. */
+  readonly videoFrames: () => number;
+  /** Ends the stream the way OBS does (FCUnpublish, deleteStream), or just drops it. */
+  stop(clean?: boolean): void;
+}
+
+/**
+ * Publishes `fixture` to `url` (rtmp://host:port/app/key) in a loop: its sequence headers once, then
+ * its media tags again and again with timestamps shifted by the clip's length each time, sent when
+ * their time comes.
+ */
+function publishFlvLoop(url: string, fixture: string): TagPublisher {
+  const file = readFlv(readFileSync(new URL(`../fixtures/media/${fixture}`, import.meta.url)));
+  const packets = file.tags.map((tag) => packetFromTag(tag.kind, tag.timestamp, tag.payload));
+  const headers = packets.filter((p) => p.header);
+  const media = packets.filter((p) => !p.header);
+  const first = media[0]?.dts ?? 0;
+  const frameMs = 1000 / 30;
+  const loopMs = Math.ceil((media.at(-1)?.dts ?? 0) - first + frameMs);
+  const target = new URL(url);
+  const socket = net.connect({ host: target.hostname, port: Number(target.port) });
+  const session = new ClientSession(socket, publishTargetOf(target));
+  let timer: NodeJS.Timeout | undefined;
+  let videoFrames = 0;
+  let stopped = false;
+
+  const publishing = new Promise<void>((resolve, reject) => {
+    session.on('close', (info) => {
+      clearInterval(timer);
+      if (!stopped) reject(new Error(`HEVC publisher closed: ${info.reason}`));
+    });
+    session.on('publishing', () => {
+      resolve();
+      for (const header of headers) session.sendMedia(header, 0);
+      const startedAt = Date.now();
+      let loop = 0;
+      let index = 0;
+      const send = (packet: MediaPacket, dts: number): void => {
+        session.sendMedia(packet, dts);
+        if (packet.kind === 'video') videoFrames++;
+      };
+      timer = setInterval(() => {
+        const elapsed = Date.now() - startedAt;
+        for (;;) {
+          const packet = media[index];
+          if (!packet) break;
+          const dts = loop * loopMs + packet.dts - first;
+          if (dts > elapsed) break;
+          send(packet, dts);
+          index++;
+          if (index === media.length) {
+            index = 0;
+            loop++;
+          }
+        }
+      }, 10);
+    });
+  });
+  // Keep an early failure from being an unhandled rejection; the test awaits `publishing` itself.
+  publishing.catch(() => undefined);
+
+  const stop = (clean = true): void => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(timer);
+    if (clean) session.finish('test done');
+    else socket.destroy();
+  };
+  registerTestCleanup(() => {
+    stop(false);
+    return Promise.resolve();
+  });
+  return { publishing, videoFrames: () => videoFrames, stop };
+}
+
+describe.skipIf(missing !== '')(`codec gating with real peers ${missing}`, () => {
+  it('keeps HEVC from Twitch (incompatible, never connected) while a custom platform gets it, and follows the codec', async () => {
+    const nginx = await startNginxRtmp({ apps: [{ name: 'twitch' }, { name: 'custom' }] });
+    const test = await startTestServer();
+    const ingest = `${test.ingestBase}/${test.ingestKey}`;
+
+    // Twitch from its preset with only a key, but pointed at the local nginx: the codec list stays Twitch's.
+    const twitch = await test.api('POST', '/api/platforms', {
+      preset: 'twitch',
+      streamKey: 'twitch-key',
+      url: `rtmp://127.0.0.1:${nginx.port}/twitch`,
+    });
+    expect(twitch.status).toBe(201);
+    expect(twitch.body).toMatchObject({ name: 'Twitch', preset: 'twitch' });
+    const custom = await test.api('POST', '/api/platforms', {
+      name: 'Own server',
+      url: `rtmp://127.0.0.1:${nginx.port}/custom`,
+      streamKey: 'custom-key',
+    });
+    expect(custom.status).toBe(201);
+
+    const outputs = async (): Promise<Map<string, OutputStatusView>> => outputsByName(test);
+    const stateOf = async (name: string): Promise<string | undefined> => (await outputs()).get(name)?.state;
+
+    // 1. OBS sends HEVC (Enhanced RTMP).
+    const hevc = publishFlvLoop(ingest, 'hevc-main-854x480-aac.flv');
+    await hevc.publishing;
+    await waitFor(async () => (await stateOf('Own server')) === 'live', { what: 'the custom platform live' });
+    await waitFor(async () => (await stateOf('Twitch')) === 'incompatible', { what: 'Twitch incompatible' });
+    const { body: status } = await test.api<{
+      channels: { id: string; input: { codec: string | null } | null }[];
+    }>('GET', '/api/status');
+    expect(status.channels.find((c) => c.id === 'main')?.input?.codec).toBe('hevc');
+    expect((await outputs()).get('Twitch')).toMatchObject({
+      state: 'incompatible',
+      lastError: 'Twitch accepts H.264 only; the stream is HEVC',
+      bytes: 0,
+    });
+    // It stays that way while the stream goes on, and nginx never saw a publish for Twitch.
+    const framesBefore = hevc.videoFrames();
+    await waitFor(() => hevc.videoFrames() >= framesBefore + 30, { what: 'a second more of HEVC' });
+    expect(await stateOf('Twitch')).toBe('incompatible');
+    expect(await stateOf('Own server')).toBe('live');
+    expect(nginx.errorLog()).toContain("name='custom-key'");
+    expect(nginx.errorLog()).not.toContain('twitch-key');
+
+    // 2. OBS reconnects with H.264 (a takeover: same key, the old session replaced): Twitch goes live.
+    const h264 = publishTestStream({ url: ingest });
+    await waitFor(async () => (await stateOf('Twitch')) === 'live', {
+      what: 'Twitch live on H.264',
+      timeoutMs: 15_000,
+      peer: h264.process,
+    });
+    expect((await outputs()).get('Twitch')?.lastError).toBeNull();
+    expect(nginx.errorLog()).toContain("name='twitch-key'");
+    expect(await stateOf('Own server')).toBe('live');
+    await waitFor(async () => ((await outputs()).get('Twitch')?.bytes ?? 0) > 50_000, {
+      what: 'Twitch receiving H.264',
+      peer: h264.process,
+    });
+
+    // 3. Back to HEVC: Twitch's broadcast ends (cleanly) and it reports why; the custom platform goes on.
+    const publishesBefore = nginx.errorLog().split("name='twitch-key'").length;
+    const hevcAgain = publishFlvLoop(ingest, 'hevc-main-854x480-aac.flv');
+    await hevcAgain.publishing;
+    await waitFor(async () => (await stateOf('Twitch')) === 'incompatible', {
+      what: 'Twitch incompatible again',
+      timeoutMs: 15_000,
+    });
+    expect((await outputs()).get('Twitch')?.lastError).toBe('Twitch accepts H.264 only; the stream is HEVC');
+    expect(await stateOf('Own server')).toBe('live');
+    await h264.waitForExit(10_000).catch(() => undefined);
+    // No new publish to Twitch was attempted after the switch.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(nginx.errorLog().split("name='twitch-key'").length).toBe(publishesBefore);
+    expect(endedCleanly(nginx.errorLog(), 'twitch-key')).toBe(true);
+    hevcAgain.stop();
+    hevc.stop(false);
+    await nginx.stop();
+  }, 60_000);
+});
