@@ -61,6 +61,7 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
   #peerWindow = 0;
   #lastAckAt = 0;
   #closed = false;
+  #corked = false;
   /** Bytes written to the stream, for output stats. */
   bytesWritten = 0;
 
@@ -139,8 +140,19 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
   #writeRaw(bytes: Buffer): boolean {
     if (this.#closed || this.stream.destroyed) return false;
     this.bytesWritten += bytes.length;
+    // Everything written in one tick (the messages of one ingest read, fanned out) leaves as one writev.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.stream.cork();
+      process.nextTick(this.#uncork);
+    }
     return this.stream.write(bytes);
   }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.stream.uncork();
+  };
 
   #onData(chunk: Buffer): void {
     if (this.#closed) return;

@@ -1,0 +1,122 @@
+/** The bench's table (terminal and Markdown), the issue's targets as PASS/MISS, and the JSON record. */
+import type { RunResult } from './measure.js';
+import type { SlowSinkResult } from './slow-sink.js';
+
+/** Issue #2's targets at N = 100. */
+export const targets = { n: 100, cpuRatioMax: 1.0, rssMbMax: 120 } as const;
+
+/** A result row with its ratios to nginx-rtmp at the same N. */
+export interface Row {
+  result: RunResult;
+  cpuRatio: number | undefined;
+  rssRatio: number | undefined;
+}
+
+/** Attaches the ratios to nginx-rtmp's run at the same N. */
+export function withRatios(results: readonly RunResult[]): Row[] {
+  return results.map((result) => {
+    const ref = results.find((r) => r.system === 'nginx-rtmp' && r.n === result.n);
+    const ratio = (a: number, b: number | undefined): number | undefined =>
+      b === undefined || b <= 0 ? undefined : a / b;
+    return {
+      result,
+      cpuRatio: ratio(result.relay.cpuPercent, ref?.relay.cpuPercent),
+      rssRatio: ratio(result.relay.peakRssMb, ref?.relay.peakRssMb),
+    };
+  });
+}
+
+const f = (x: number | undefined, digits = 1): string => (x === undefined ? '–' : x.toFixed(digits));
+
+const header = [
+  'system',
+  'N',
+  'recv',
+  'CPU % (1 core)',
+  'peak RSS MB',
+  'peak PSS MB',
+  'Mbit/s/dest mean',
+  'min',
+  'CPU × nginx',
+  'RSS × nginx',
+  'sink CPU %',
+  'host busy %',
+];
+
+function cells(row: Row): string[] {
+  const r = row.result;
+  return [
+    r.system,
+    String(r.n),
+    `${r.receiving}/${r.n}`,
+    f(r.relay.cpuPercent),
+    f(r.relay.peakRssMb),
+    f(r.relay.peakPssMb),
+    f(r.mbpsMean, 2),
+    f(r.mbpsMin, 2),
+    f(row.cpuRatio, 2),
+    f(row.rssRatio, 2),
+    f(r.sinkCpuPercent, 0),
+    f(r.relay.hostBusyPercent, 0),
+  ];
+}
+
+/** A Markdown table of the rows (renders in the README, reads fine in a terminal). */
+export function markdownTable(rows: readonly Row[]): string {
+  const body = rows.map(cells);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((c) => (c[i] ?? '').length)));
+  const line = (c: string[]): string =>
+    `| ${c.map((x, i) => (i < 1 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i < 1 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(header), rule, ...body.map(line)].join('\n');
+}
+
+/** The PASS/MISS lines of the targets (printed, never asserted). */
+export function targetLines(rows: readonly Row[], slow: SlowSinkResult | undefined): string[] {
+  const lines: string[] = [];
+  const ours = rows.filter((r) => r.result.system === 'restream');
+  for (const row of ours) {
+    const official = row.result.n === targets.n;
+    const tag = official ? `N=${row.result.n} (issue target)` : `N=${row.result.n} (indicative)`;
+    const cpuVerdict =
+      row.cpuRatio === undefined
+        ? 'n/a (no nginx-rtmp run)'
+        : row.cpuRatio <= targets.cpuRatioMax
+          ? 'PASS'
+          : 'MISS';
+    const rssOk = row.result.relay.peakRssMb <= targets.rssMbMax;
+    lines.push(
+      `${tag}: CPU ${f(row.cpuRatio, 2)}× nginx-rtmp (target ≤ ${targets.cpuRatioMax.toFixed(1)}×) ${cpuVerdict}; ` +
+        `RSS ${f(row.result.relay.peakRssMb)} MB (target ≤ ${targets.rssMbMax} MB) ${rssOk ? 'PASS' : 'MISS'}`,
+    );
+  }
+  if (!ours.some((r) => r.result.n === targets.n))
+    lines.push(`N=${targets.n} was not run: no issue-target verdict.`);
+  if (slow !== undefined) {
+    const ratio = slow.before.mbpsMean > 0 ? slow.during.mbpsMean / slow.before.mbpsMean : 0;
+    const minRatio = slow.before.mbpsMin > 0 ? slow.during.mbpsMin / slow.before.mbpsMin : 0;
+    const rateOk = ratio >= 0.95 && minRatio >= 0.9;
+    const bounded = slow.during.rssPeakMb <= targets.rssMbMax && slow.rssGrowthSecondHalfMb < 5;
+    lines.push(
+      `slow sink N=${slow.n}: others' rate during/before ${f(ratio, 3)} mean, ${f(minRatio, 3)} min ` +
+        `(target unchanged: ≥ 0.95 mean and ≥ 0.90 min) ${rateOk ? 'PASS' : 'MISS'}; ` +
+        `RSS peak ${f(slow.during.rssPeakMb)} MB, growth over the stop's 2nd half ${f(slow.rssGrowthSecondHalfMb)} MB ` +
+        `(target ≤ ${targets.rssMbMax} MB and < 5 MB growth) ${bounded ? 'PASS' : 'MISS'}`,
+    );
+  }
+  return lines;
+}
+
+/** The slow-sink case as a small Markdown table plus the stopped output's state. */
+export function slowSinkTable(slow: SlowSinkResult): string {
+  const o = slow.stoppedOutput;
+  return [
+    `| slow sink, restream N=${slow.n} | others Mbit/s mean | min | our CPU % | our peak RSS MB |`,
+    '|:--|--:|--:|--:|--:|',
+    `| before the stop | ${f(slow.before.mbpsMean, 2)} | ${f(slow.before.mbpsMin, 2)} | ${f(slow.before.cpuPercent)} | ${f(slow.before.rssPeakMb)} |`,
+    `| one destination SIGSTOPped | ${f(slow.during.mbpsMean, 2)} | ${f(slow.during.mbpsMin, 2)} | ${f(slow.during.cpuPercent)} | ${f(slow.during.rssPeakMb)} |`,
+    '',
+    `Stopped destination at the end of the stop: state ${o?.state ?? '?'}, dropped frames ${o?.droppedFrames ?? '?'}, ` +
+      `reconnects ${o?.reconnects ?? '?'}, last error ${o?.lastError ?? 'none'}; our RSS at the end ${f(slow.rssEndMb)} MB.`,
+  ].join('\n');
+}

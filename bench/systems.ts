@@ -1,0 +1,146 @@
+/**
+ * The three relays under test, each started with its own publisher (ffmpeg looping the bench file)
+ * and pointed at N destinations:
+ * - `restream`: this project's server, N platforms added over its API;
+ * - `nginx-rtmp`: one nginx-rtmp application with N `push` lines;
+ * - `ffmpeg-per-dest`: the design this project replaces, an nginx-rtmp ingest plus one
+ *   `ffmpeg -i rtmp://…/live/key -c copy -f flv rtmp://…/sink/sN` per destination.
+ */
+import { publishFile, type Publisher } from '../test/helpers/ffmpeg.js';
+import { spawnPeer, type PeerProcess } from '../test/helpers/process.js';
+import { requireProgram } from '../test/helpers/programs.js';
+import { startNginx, type BenchNginx } from './nginx.js';
+import { startOurServer, type OurServer } from './our-server.js';
+
+/** The systems, in the order they run for each N. */
+export const systemIds = ['restream', 'nginx-rtmp', 'ffmpeg-per-dest'] as const;
+/** One system under test. */
+export type SystemId = (typeof systemIds)[number];
+
+/** One destination: `appUrl` is `rtmp://127.0.0.1:PORT/app`, `key` the stream name there. */
+export interface Destination {
+  appUrl: string;
+  key: string;
+}
+
+/** A system running with its publisher. */
+export interface RunningSystem {
+  readonly id: SystemId;
+  /** Pids whose process trees are the relay (what CPU and RSS are measured on). */
+  relayRoots(): number[];
+  /** This server, for the restream system. */
+  readonly ours: OurServer | undefined;
+  /** The publisher (to check it is still running). */
+  readonly publisher: Publisher;
+  /** Relay processes that exited unexpectedly so far (ffmpeg-per-dest's pullers). */
+  exitedEarly(): number;
+  /** Stops the publisher, then the relay. */
+  stop(): Promise<void>;
+}
+
+const ingestKey = 'benchkey';
+
+/** Starts `id` relaying to `destinations`, publishing `mediaFile` into it. */
+export async function startSystem(
+  id: SystemId,
+  destinations: readonly Destination[],
+  mediaFile: string,
+): Promise<RunningSystem> {
+  switch (id) {
+    case 'restream':
+      return startRestream(destinations, mediaFile);
+    case 'nginx-rtmp':
+      return startNginxRelay(destinations, mediaFile);
+    case 'ffmpeg-per-dest':
+      return startFfmpegPerDest(destinations, mediaFile);
+  }
+}
+
+async function startRestream(
+  destinations: readonly Destination[],
+  mediaFile: string,
+): Promise<RunningSystem> {
+  const server = await startOurServer();
+  try {
+    let i = 0;
+    for (const dest of destinations) await server.addPlatform(`bench-${i++}`, dest.appUrl, dest.key);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  const publisher = publishFile({ url: server.publishUrl, file: mediaFile });
+  return {
+    id: 'restream',
+    ours: server,
+    publisher,
+    relayRoots: () => [server.process.pid],
+    exitedEarly: () => (server.process.isRunning() ? 0 : 1),
+    stop: async () => {
+      await publisher.stop();
+      await server.stop();
+    },
+  };
+}
+
+async function startNginxRelay(
+  destinations: readonly Destination[],
+  mediaFile: string,
+): Promise<RunningSystem> {
+  const pushes = destinations.map((d) => `${d.appUrl}/${d.key}`);
+  const relay = await startNginx('relay', [{ name: 'live', pushes }]);
+  const publisher = publishFile({
+    url: `rtmp://127.0.0.1:${relay.rtmpPort}/live/${ingestKey}`,
+    file: mediaFile,
+  });
+  return {
+    id: 'nginx-rtmp',
+    ours: undefined,
+    publisher,
+    relayRoots: () => [relay.process.pid],
+    exitedEarly: () => (relay.process.isRunning() ? 0 : 1),
+    stop: async () => {
+      await publisher.stop();
+      await relay.stop();
+    },
+  };
+}
+
+async function startFfmpegPerDest(
+  destinations: readonly Destination[],
+  mediaFile: string,
+): Promise<RunningSystem> {
+  const ffmpeg = requireProgram('ffmpeg', 'ffmpeg');
+  const ingest: BenchNginx = await startNginx('ingest', [{ name: 'live' }]);
+  const source = `rtmp://127.0.0.1:${ingest.rtmpPort}/live/${ingestKey}`;
+  const publisher = publishFile({ url: source, file: mediaFile });
+  const pullers: PeerProcess[] = [];
+  let stopping = false;
+  let exited = 0;
+  // Started together, as the old design's supervisor did; a few ms apart so 100 probes do not collide.
+  for (const [i, dest] of destinations.entries()) {
+    // prettier-ignore
+    const args = [
+      '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
+      '-i', source, '-c', 'copy', '-f', 'flv', `${dest.appUrl}/${dest.key}`,
+    ];
+    const peer = spawnPeer(`ffmpeg relay ${i}`, ffmpeg, args, { stopWithTest: false, stopTimeoutMs: 3000 });
+    void peer.exited.then(() => {
+      if (!stopping) exited++;
+    });
+    pullers.push(peer);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return {
+    id: 'ffmpeg-per-dest',
+    ours: undefined,
+    publisher,
+    relayRoots: () => [ingest.process.pid, ...pullers.filter((p) => p.isRunning()).map((p) => p.pid)],
+    exitedEarly: () => exited,
+    stop: async () => {
+      stopping = true;
+      await publisher.stop();
+      await Promise.all(pullers.map((p) => p.stop()));
+      await ingest.stop();
+    },
+  };
+}
