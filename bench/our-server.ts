@@ -2,6 +2,7 @@
  * This project's server as the bench runs it: built `dist/`, started as its own process
  * (`node bin/restream.js serve`) on free loopback ports with a throwaway data dir, driven over its API.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitForListen } from '../test/helpers/ports.js';
@@ -39,8 +40,12 @@ export async function startOurServer(): Promise<OurServer> {
   const rtmpPort = await freePort();
   const httpPort = await freePort();
   const dataDir = makeTempDir('bench-restream-data', 'process');
-  // BENCH_NODE_ARGS, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', to profile the server under load.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  // The node flags `npm start` runs the server with, plus BENCH_NODE_ARGS, e.g.
+  // '--cpu-prof --cpu-prof-dir=/tmp/prof', to profile the server under load.
+  const nodeArgs = [
+    ...startNodeFlags(),
+    ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+  ];
   const args = [...nodeArgs, join(root, 'bin', 'restream.js'), 'serve'];
   const peer = spawnPeer('restream server', process.execPath, args, {
     cwd: root,
@@ -132,4 +137,11 @@ export async function waitAllLive(server: OurServer, n: number, timeoutMs: numbe
     if (!server.process.isRunning()) throw err;
   }
   return live;
+}
+
+/** The flags between `node` and `bin/restream.js` in package.json's start script. */
+function startNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const match = /node ((?:--\S+ )*)bin\/restream\.js/.exec(pkg.scripts.start);
+  return (match?.[1] ?? '').split(' ').filter((a) => a !== '');
 }
