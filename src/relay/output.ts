@@ -352,11 +352,12 @@ export class Output extends TypedEmitter<OutputEvents> {
   #send(session: ClientSession, item: FeedPacket): void {
     const bytes = this.#encode(session, item);
     if (this.#queue.length === 0 && !session.connection.congested) {
-      const accepted = session.connection.sendEncoded(bytes);
+      session.connection.sendEncoded(bytes);
       this.stats.sent(item.packet);
-      if (!accepted) this.#congestedSince ??= this.#clock.now();
       return;
     }
+    // The destination has not taken what was sent before: the write-stall clock runs until `drain`.
+    this.#congestedSince ??= this.#clock.now();
     if (!item.packet.header && this.#queue.wouldOverflow(bytes.length)) {
       // Too far behind: drop the queued GOPs and start again at a keyframe (this one, if it is one).
       const resumesHere = item.packet.kind === 'video' && item.packet.keyframe;

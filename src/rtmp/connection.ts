@@ -62,6 +62,8 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
   #lastAckAt = 0;
   #closed = false;
   #corked = false;
+  /** Bytes written since the stream was corked in this tick. */
+  #corkedBytes = 0;
   /** Bytes written to the stream, for output stats. */
   bytesWritten = 0;
 
@@ -102,9 +104,13 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     return this.#reader.bytesRead;
   }
 
-  /** True when the kernel buffer is full: callers stop writing until `drain`. */
+  /**
+   * True when earlier writes are still waiting for the kernel (the peer is not reading fast enough):
+   * callers stop writing until `drain`. This tick's corked writes do not count; they leave together at
+   * the end of the tick.
+   */
   get congested(): boolean {
-    return this.stream.writableNeedDrain;
+    return this.stream.writableLength - this.#corkedBytes >= this.stream.writableHighWaterMark;
   }
 
   /** Bytes queued in user space behind the socket. */
@@ -146,11 +152,14 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
       this.stream.cork();
       process.nextTick(this.#uncork);
     }
-    return this.stream.write(bytes);
+    this.#corkedBytes += bytes.length;
+    this.stream.write(bytes);
+    return !this.congested;
   }
 
   readonly #uncork = (): void => {
     this.#corked = false;
+    this.#corkedBytes = 0;
     this.stream.uncork();
   };
 
