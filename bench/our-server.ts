@@ -32,11 +32,21 @@ export interface OurServer {
   addPlatform(name: string, appUrl: string, key: string): Promise<void>;
   /** The main channel's outputs. */
   outputs(): Promise<OutputView[]>;
+  /** Any API call with the bench's bearer token (JSON in and out). */
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   stop(): Promise<void>;
 }
 
+/** Options of {@link startOurServer}. */
+export interface OurServerOptions {
+  /** The server's LOG_LEVEL (default: BENCH_LOG_LEVEL, else `warn`). */
+  logLevel?: string;
+  /** Append the server's stdout (its pino JSON log lines) to this file (default: discarded). */
+  stdoutFile?: string;
+}
+
 /** Starts `node bin/restream.js serve` and logs in. */
-export async function startOurServer(): Promise<OurServer> {
+export async function startOurServer(options: OurServerOptions = {}): Promise<OurServer> {
   const rtmpPort = await freePort();
   const httpPort = await freePort();
   const dataDir = makeTempDir('bench-restream-data', 'process');
@@ -47,7 +57,15 @@ export async function startOurServer(): Promise<OurServer> {
     ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
   ];
   const args = [...nodeArgs, join(root, 'bin', 'restream.js'), 'serve'];
-  const peer = spawnPeer('restream server', process.execPath, args, {
+  // spawnPeer discards stdout; to keep the log, sh redirects it and `exec`s node (same pid).
+  const [command, argv] =
+    options.stdoutFile === undefined
+      ? [process.execPath, args]
+      : [
+          '/bin/sh',
+          ['-c', 'f=$1; shift; exec "$@" >>"$f"', 'sh', options.stdoutFile, process.execPath, ...args],
+        ];
+  const peer = spawnPeer('restream server', command, argv, {
     cwd: root,
     stopWithTest: false,
     stopTimeoutMs: 8000,
@@ -58,7 +76,7 @@ export async function startOurServer(): Promise<OurServer> {
       HTTP_HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       RESTREAM_ADMIN_PASSWORD: password,
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      LOG_LEVEL: options.logLevel ?? process.env.BENCH_LOG_LEVEL ?? 'warn',
     },
   });
   const base = `http://127.0.0.1:${httpPort}`;
@@ -115,6 +133,7 @@ export async function startOurServer(): Promise<OurServer> {
       );
       return status.channels.find((c) => c.id === 'main')?.outputs ?? [];
     },
+    api: <T = unknown>(method: string, path: string, body?: unknown) => call<T>(method, path, body, bearer),
     stop: async () => {
       await peer.stop();
     },

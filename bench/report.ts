@@ -1,6 +1,7 @@
 /** The bench's table (terminal and Markdown), the issue's targets as PASS/MISS, and the JSON record. */
 import type { RunResult } from './measure.js';
 import type { SlowSinkResult } from './slow-sink.js';
+import { continuityTargets, type ContinuityResult } from './continuity.js';
 
 /** Issue #2's targets at N = 100. */
 export const targets = { n: 100, cpuRatioMax: 1.0, rssMbMax: 120 } as const;
@@ -118,5 +119,136 @@ export function slowSinkTable(slow: SlowSinkResult): string {
     '',
     `Stopped destination at the end of the stop: state ${o?.state ?? '?'}, dropped frames ${o?.droppedFrames ?? '?'}, ` +
       `reconnects ${o?.reconnects ?? '?'}, last error ${o?.lastError ?? 'none'}; our RSS at the end ${f(slow.rssEndMb)} MB.`,
+  ].join('\n');
+}
+
+/** Median and max of the non-null values, as text ("median 12, max 15 ms (n=3)"), and the max. */
+function spread(values: readonly (number | null)[]): { text: string; max: number | undefined } {
+  const xs = values.filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+  const missing = values.length - xs.length;
+  if (xs.length === 0) return { text: `not seen (${values.length} tries)`, max: undefined };
+  const mid =
+    xs.length % 2 === 1 ? xs[(xs.length - 1) / 2]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2;
+  const max = xs[xs.length - 1]!;
+  const n = `n=${xs.length}${missing > 0 ? `, ${missing} not seen` : ''}`;
+  return {
+    text: xs.length === 1 ? `${f(max, 0)} ms (${n})` : `median ${f(mid, 0)}, max ${f(max, 0)} ms (${n})`,
+    max,
+  };
+}
+
+const verdict = (ok: boolean | undefined): string => (ok === undefined ? '–' : ok ? 'PASS' : 'MISS');
+
+/** Issue #3's figures as a Markdown table: figure, value, target, PASS/MISS (printed, never asserted). */
+export function continuityTable(c: ContinuityResult): string {
+  const t = continuityTargets;
+  const stallTarget = c.options.stallTimeoutMs + t.stallExtraMs;
+  const rows: string[][] = [];
+  const timed = (
+    figure: string,
+    values: (number | null)[],
+    targetMs: number | undefined,
+    extra = '',
+  ): void => {
+    const s = spread(values);
+    const ok = targetMs === undefined || s.max === undefined ? undefined : s.max <= targetMs;
+    rows.push([figure, s.text + extra, targetMs === undefined ? '–' : `≤ ${targetMs} ms (max)`, verdict(ok)]);
+  };
+  timed(
+    'drop (SIGKILL) → fallback on air (log `source on air` − kill)',
+    c.drops.map((d) => d.onAirMs),
+    t.dropMs,
+  );
+  timed(
+    'drop → first fallback keyframe through the receiver tap',
+    c.drops.map((d) => d.wireMs),
+    t.dropMs,
+    `; the ingest tap saw the publisher's close at ${spread(c.drops.map((d) => d.tapCloseMs)).text}`,
+  );
+  timed(
+    '  of which the server’s own reaction (`source on air` − `rtmp session closed`)',
+    c.drops.map((d) => d.reactionMs),
+    undefined,
+  );
+  timed(
+    'stall (SIGSTOP) → fallback on air (log − stop)',
+    c.stalls.map((s) => s.onAirMs),
+    stallTarget,
+    `; from the last media message through the ingest tap: ${spread(c.stalls.map((s) => s.fromLastMediaMs)).text}`,
+  );
+  timed(
+    'stall → first fallback keyframe through the receiver tap',
+    c.stalls.map((s) => s.wireMs),
+    stallTarget,
+  );
+  const drops = c.returns.filter((r) => r.after === 'drop');
+  const resumes = c.returns.filter((r) => r.after === 'stall');
+  timed(
+    'return: `source on air` live − `publisher started` (log, approximate)',
+    drops.map((r) => r.logMs),
+    t.returnMs,
+  );
+  const firstUsed = (rs: typeof drops): string =>
+    `; its first keyframe went out ${rs.filter((r) => r.firstKeyframeUsed === true).length}/${rs.length}`;
+  timed(
+    'return: new publisher’s first keyframe in → out (ingest tap → receiver tap)',
+    drops.map((r) => r.wireMs),
+    t.returnMs,
+    firstUsed(drops),
+  );
+  timed(
+    'resume after a stall: first keyframe in → out (taps)',
+    resumes.map((r) => r.wireMs),
+    t.returnMs,
+    firstUsed(resumes),
+  );
+  const track = (name: string, tl: NonNullable<ContinuityResult['receiver']>['video']): void => {
+    rows.push([
+      `receiver: largest ${name} DTS gap`,
+      `${f(tl.maxGapMs, 0)} ms (after ${tl.maxGapAt}); at drop splices ≤ ${f(tl.maxDropGapMs, 0)}, ` +
+        `stall splices ≤ ${f(tl.maxStallGapMs, 0)}, elsewhere ≤ ${f(tl.maxSteadyGapMs, 0)} ms`,
+      'reported (a stall leaves its length as a gap)',
+      '–',
+    ]);
+  };
+  if (c.receiver) {
+    track('video', c.receiver.video);
+    track('audio', c.receiver.audio);
+    const mono = c.receiver.video.monotonic && c.receiver.audio.monotonic;
+    rows.push([
+      'receiver: DTS monotonic (video / audio)',
+      `${c.receiver.video.monotonic ? 'yes' : 'NO'} / ${c.receiver.audio.monotonic ? 'yes' : 'NO'} ` +
+        `(${c.receiver.video.packets} / ${c.receiver.audio.packets} packets)`,
+      'yes',
+      verdict(mono),
+    ]);
+  } else rows.push(['receiver: DTS timeline', 'not analysed (see notes)', 'monotonic', '–']);
+  const n = c.options.n + 1;
+  rows.push([
+    `server CPU, relaying live to N=${n}`,
+    `${f(c.live.cpuPercent)} % of one core (${f(c.live.mbpsMean, 2)} Mbit/s/dest, host ${f(c.live.hostBusyPercent, 0)} % busy)`,
+    '–',
+    '–',
+  ]);
+  rows.push([
+    `server CPU, playing the fallback (${c.fallbackKind ?? '?'}) to N=${n}`,
+    `${f(c.fallback.cpuPercent)} % of one core (${f(c.fallback.mbpsMean, 2)} Mbit/s/dest, host ${f(c.fallback.hostBusyPercent, 0)} % busy)`,
+    '≤ live',
+    verdict(Number.isFinite(c.fallback.cpuPercent) ? c.fallback.cpuPercent <= c.live.cpuPercent : undefined),
+  ]);
+  const oneConnection =
+    c.receiverConnections === 1 && c.sinkRestarts === 0 && (c.outputs?.reconnects ?? 1) === 0;
+  rows.push([
+    'one connection per destination for the whole session',
+    `receiver ${c.receiverConnections} connection(s), ${c.sinkRestarts} sink stream restart(s), ` +
+      `${c.outputs?.reconnects ?? '?'} output reconnect(s), ${c.outputs?.droppedFrames ?? '?'} dropped frame(s)`,
+    'yes',
+    verdict(oneConnection),
+  ]);
+  const header = ['figure', 'value', 'target', 'verdict'];
+  return [
+    `| ${header.join(' | ')} |`,
+    '|:--|:--|:--|:--|',
+    ...rows.map((r) => `| ${r.map((x) => x.replace(/\|/g, '\\|')).join(' | ')} |`),
   ].join('\n');
 }

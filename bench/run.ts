@@ -10,11 +10,12 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { defaultContinuityOptions, runContinuity, type ContinuityResult } from './continuity.js';
 import { runOne, type RunResult } from './measure.js';
 import { runSlowSink, type SlowSinkResult } from './slow-sink.js';
 import { startNginx, type BenchNginx } from './nginx.js';
 import { hostTicks } from './proc-stats.js';
-import { markdownTable, slowSinkTable, targetLines, withRatios } from './report.js';
+import { continuityTable, markdownTable, slowSinkTable, targetLines, withRatios } from './report.js';
 import { systemIds, type SystemId } from './systems.js';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -26,7 +27,11 @@ const usage = `Usage: npm run bench -- [options]   (or: npx tsx bench/run.ts [op
   --warmup 5             wait after all N receive, before the window, s (default 5)
   --systems a,b,c        subset of ${systemIds.join(',')} (default all)
   --slow-n 10            N of the slow-sink case (default 10 if run, else the largest N; 0 skips it)
-  --quick                N 1,10, a 10 s window, 3 s warm-up: a smoke run
+  --quick                N 1,10, a 10 s window, 3 s warm-up, continuity with 1 repetition: a smoke run
+  --continuity           include the continuity section (issue #3; the default)
+  --no-continuity        leave it out
+  --continuity-only      run only the continuity section (about 1.5 min; 1 with --quick)
+  --continuity-reps 3    drops and stalls each in that section (default 3, --quick 1)
   --help`;
 
 interface Options {
@@ -35,6 +40,10 @@ interface Options {
   warmupSeconds: number;
   systems: SystemId[];
   slowN: number;
+  /** Repetitions of the continuity section's drop and stall (0: the section is skipped). */
+  continuityReps: number;
+  /** Only the continuity section. */
+  continuityOnly: boolean;
 }
 
 function parseOptions(): Options {
@@ -46,6 +55,10 @@ function parseOptions(): Options {
       systems: { type: 'string' },
       'slow-n': { type: 'string' },
       quick: { type: 'boolean' },
+      continuity: { type: 'boolean' },
+      'no-continuity': { type: 'boolean' },
+      'continuity-only': { type: 'boolean' },
+      'continuity-reps': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -68,7 +81,16 @@ function parseOptions(): Options {
   });
   const slowN = Number(values['slow-n'] ?? (ns.includes(10) ? 10 : Math.max(...ns)));
   if (!Number.isInteger(slowN) || slowN < 0 || slowN === 1) throw new Error('--slow-n: 0 (skip) or ≥ 2');
-  return { ns, seconds, warmupSeconds, systems, slowN };
+  const continuityOnly = values['continuity-only'] === true;
+  if (values['no-continuity'] === true && (values.continuity === true || continuityOnly))
+    throw new Error('--no-continuity contradicts --continuity / --continuity-only');
+  let continuityReps = Number(
+    values['continuity-reps'] ?? (quick ? 1 : defaultContinuityOptions.repetitions),
+  );
+  if (!Number.isInteger(continuityReps) || continuityReps < 1 || continuityReps > 20)
+    throw new Error('--continuity-reps: 1..20');
+  if (values['no-continuity'] === true) continuityReps = 0;
+  return { ns, seconds, warmupSeconds, systems, slowN, continuityReps, continuityOnly };
 }
 
 const log = (line: string): void => {
@@ -131,8 +153,12 @@ async function main(): Promise<void> {
   installSignalHandlers();
   const options = parseOptions();
   prepare();
-  const runs = options.ns.length * options.systems.length + (options.slowN > 0 ? 2 : 0);
-  const budgetMs = runs * (options.seconds + options.warmupSeconds + 120) * 1000 + 60_000;
+  const runs = options.continuityOnly
+    ? 0
+    : options.ns.length * options.systems.length + (options.slowN > 0 ? 2 : 0);
+  const continuityBudgetMs = options.continuityReps > 0 ? 300_000 + options.continuityReps * 60_000 : 0;
+  const budgetMs =
+    runs * (options.seconds + options.warmupSeconds + 120) * 1000 + continuityBudgetMs + 60_000;
   setTimeout(() => {
     log(`watchdog: the bench ran past ${(budgetMs / 60_000).toFixed(0)} min; stopping everything`);
     process.exit(3);
@@ -159,9 +185,10 @@ async function main(): Promise<void> {
   let sink: BenchNginx | undefined;
   const results: RunResult[] = [];
   let slow: SlowSinkResult | undefined;
+  let continuity: ContinuityResult | undefined;
   try {
     sink = await startNginx('sink', [{ name: 'sink' }], true);
-    for (const n of options.ns) {
+    for (const n of options.continuityOnly ? [] : options.ns) {
       for (const system of options.systems) {
         log(`run ${system} N=${n}`);
         const result = await runOne(system, n, sink, mediaFile, options, log);
@@ -174,7 +201,7 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 2000));
       }
     }
-    if (options.slowN > 0) {
+    if (options.slowN > 0 && !options.continuityOnly) {
       log(`slow-sink case: restream N=${options.slowN}`);
       const slowSink = await startNginx('slow-sink', [{ name: 'sink' }]);
       try {
@@ -182,6 +209,15 @@ async function main(): Promise<void> {
       } finally {
         await slowSink.stop();
       }
+    }
+    if (options.continuityReps > 0) {
+      log(`continuity (issue #3): restream, ${options.continuityReps} drop(s) and stall(s)`);
+      continuity = await runContinuity(
+        sink,
+        mediaFile,
+        { ...defaultContinuityOptions, repetitions: options.continuityReps },
+        log,
+      );
     }
   } finally {
     await sink?.stop();
@@ -198,23 +234,47 @@ async function main(): Promise<void> {
     '',
     `## Bench: ${new Date().toISOString()} (\`${command}\`)`,
     '',
-    `Source: ${source.toFixed(2)} Mbit/s 720p30 H.264+AAC, looped with \`ffmpeg -re -stream_loop -1 -c copy\`. ` +
-      `Window ${options.seconds} s after all N receive + ${options.warmupSeconds} s warm-up.`,
+    `Source: ${source.toFixed(2)} Mbit/s 720p30 H.264+AAC, looped with \`ffmpeg -re -stream_loop -1 -c copy\`.` +
+      (options.continuityOnly
+        ? ''
+        : ` Window ${options.seconds} s after all N receive + ${options.warmupSeconds} s warm-up.`),
     `Machine: ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}, ${machine.nginx}.`,
     `${shared} Background load before the bench: ${background.toFixed(0)} % of all cores.`,
-    'Delivered Mbit/s per destination: counted at the sink (nginx-rtmp `rtmp_stat` per-stream `bytes_in`, ' +
-      'difference over the window). Peak RSS: the largest sum of VmRSS over the relay’s process tree, ' +
-      'sampled every 500 ms (PSS: shared pages split). Ratios: to nginx-rtmp at the same N.',
-    '',
-    table,
-    '',
-    ...(slow === undefined ? [] : [slowSinkTable(slow), '']),
-    'Targets (issue #2, printed, not asserted):',
-    ...verdicts.map((v) => `- ${v}`),
-    '',
   ];
+  if (results.length > 0 || slow !== undefined)
+    out.push(
+      'Delivered Mbit/s per destination: counted at the sink (nginx-rtmp `rtmp_stat` per-stream `bytes_in`, ' +
+        'difference over the window). Peak RSS: the largest sum of VmRSS over the relay’s process tree, ' +
+        'sampled every 500 ms (PSS: shared pages split). Ratios: to nginx-rtmp at the same N.',
+      '',
+      table,
+      '',
+      ...(slow === undefined ? [] : [slowSinkTable(slow), '']),
+      'Targets (issue #2, printed, not asserted):',
+      ...verdicts.map((v) => `- ${v}`),
+      '',
+    );
+  if (continuity !== undefined) {
+    const c = continuity.options;
+    out.push(
+      '',
+      `### Continuity (issue #3): ${c.repetitions} drop(s) and stall(s), N=${c.n} on the sink + 1 ffmpeg receiver`,
+      '',
+      `Publisher: the bench file through an ingest tap; stallTimeoutMs ${c.stallTimeoutMs}, CPU windows ` +
+        `${c.windowSeconds} s. Log figures: the server's pino \`time\` minus the bench's \`Date.now()\` at the ` +
+        'signal (same clock). Tap figures: TCP proxies in the bench process timing each RTMP message when its ' +
+        'last byte arrives (ChunkReader), keyframes matched by their payload’s last bytes; the receiver is the ' +
+        'last of the outputs. Targets printed, not asserted; time verdicts on the max.',
+      '',
+      continuityTable(continuity),
+      '',
+    );
+    const topGaps = continuity.receiver?.video.top.map((g) => `${g.gapMs.toFixed(0)} ms (${g.event})`);
+    if (topGaps !== undefined) out.push(`Largest video DTS gaps at the receiver: ${topGaps.join(', ')}.`, '');
+  }
   const notes = results.flatMap((r) => r.notes.map((n) => `- ${r.system} N=${r.n}: ${n}`));
   if (slow !== undefined) notes.push(...slow.notes.map((n) => `- slow sink: ${n}`));
+  if (continuity !== undefined) notes.push(...continuity.notes.map((n) => `- continuity: ${n}`));
   if (notes.length > 0) out.push('Notes:', ...notes.slice(0, 40), '');
   console.log(out.join('\n'));
 
@@ -232,6 +292,7 @@ async function main(): Promise<void> {
     backgroundLoadPercent: background,
     results: rows,
     slowSink: slow,
+    continuity,
     verdicts,
   };
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
