@@ -1,0 +1,90 @@
+import type { FallbackJob } from './control-plane.js';
+import { ControlPlaneError, type SharedBackend } from './shared-backend.js';
+
+/** A fallback job as the API shows it. */
+export interface FallbackJobView {
+  id: string;
+  channelId: string;
+  key: string;
+  state: FallbackJob['state'];
+  percent: number;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** A channel's fallback as the API shows it. */
+export interface ChannelFallbackView {
+  info: {
+    original: { name: string; sizeBytes: number; uploadedAt: string } | null;
+    renditions: { key: string; sizeBytes: number }[];
+  };
+  jobs: FallbackJobView[];
+}
+
+/** A job with the API's nulls for absent values; copied field by field so nothing else leaks. */
+export function jobView(job: FallbackJob): FallbackJobView {
+  return {
+    id: job.id,
+    channelId: job.channelId,
+    key: job.key,
+    state: job.state,
+    percent: job.percent,
+    error: job.error ?? null,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt ?? null,
+  };
+}
+
+/** A channel's fallback: uploads conformed to its live parameters, their jobs, and the files made. */
+export class FallbackBackend {
+  readonly #shared: SharedBackend;
+
+  constructor(shared: SharedBackend) {
+    this.#shared = shared;
+  }
+
+  readonly maxUploadBytes = (): number => this.#shared.fallback.maxUploadBytes;
+
+  readonly uploadPath = (): string => this.#shared.fallback.incomingPath();
+
+  readonly checkChannel = (channelId: string): void => {
+    this.#shared.checkChannel(channelId, 'channelId');
+  };
+
+  readonly accept = async (
+    channelId: string,
+    tmpFile: string,
+    originalName: string,
+  ): Promise<FallbackJobView> => {
+    this.#shared.checkChannel(channelId, 'channelId');
+    const params = this.#shared.live.fallbackParams(channelId);
+    return jobView(await this.#shared.fallback.accept(channelId, tmpFile, originalName, params));
+  };
+
+  readonly job = (id: string): FallbackJobView => {
+    const job = this.#shared.fallback.job(id);
+    if (!job) throw new ControlPlaneError('NOT_FOUND', `no fallback job '${id}'`, 'id');
+    return jobView(job);
+  };
+
+  readonly channel = (channelId: string): ChannelFallbackView => {
+    this.#shared.checkChannel(channelId, 'id');
+    const info = this.#shared.fallback.info(channelId);
+    const original = info.original;
+    return {
+      info: {
+        original: original
+          ? { name: original.name, sizeBytes: original.sizeBytes, uploadedAt: original.uploadedAt }
+          : null,
+        renditions: info.renditions.map((r) => ({ key: r.key, sizeBytes: r.sizeBytes })),
+      },
+      jobs: this.#shared.fallback.jobs(channelId).map(jobView),
+    };
+  };
+
+  readonly remove = (channelId: string): void => {
+    this.#shared.checkChannel(channelId, 'id');
+    this.#shared.fallback.remove(channelId);
+  };
+}

@@ -1,0 +1,125 @@
+import type { VideoCodec } from '../media/video-tag.js';
+import { findPreset, presetIds } from '../relay/presets.js';
+import { defaultChannel, type Destination, type NewDestination } from '../store/index.js';
+import { uniqueName } from './channel-input.js';
+import { ControlPlaneError, type SharedBackend } from './shared-backend.js';
+
+/** A platform preset as the API shows it. */
+export interface PresetView {
+  id: string;
+  name: string;
+  urls: { label: string; url: string }[];
+  videoCodecs: VideoCodec[];
+  keyframeIntervalSeconds: number | null;
+  maxBitrateKbps: number | null;
+  notes: string;
+}
+
+/** Fields of a new platform: with a preset only the stream key is needed. */
+export interface PlatformInputView {
+  name?: string;
+  url?: string;
+  streamKey: string;
+  enabled?: boolean;
+  channelId?: string;
+  preset?: string;
+}
+
+/** Platform URLs: rtmp:// or rtmps:// with a host, as the relay will parse them. */
+function checkUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ControlPlaneError('VALIDATION', 'url is not a valid URL', 'url');
+  }
+  if (parsed.protocol !== 'rtmp:' && parsed.protocol !== 'rtmps:') {
+    throw new ControlPlaneError('VALIDATION', 'url must start with rtmp:// or rtmps://', 'url');
+  }
+  if (parsed.hostname === '') throw new ControlPlaneError('VALIDATION', 'url must name a host', 'url');
+}
+
+/** A preset id the relay knows, or VALIDATION naming `preset` with the ids there are. */
+function checkPreset(id: string): NonNullable<ReturnType<typeof findPreset>> {
+  const preset = findPreset(id);
+  if (!preset) {
+    throw new ControlPlaneError('VALIDATION', `preset must be one of ${presetIds.join(', ')}`, 'preset');
+  }
+  return preset;
+}
+
+/** Platforms (the store's destinations): every change is saved, then applied by the engine at once. */
+export class PlatformsBackend {
+  readonly #shared: SharedBackend;
+
+  constructor(shared: SharedBackend) {
+    this.#shared = shared;
+  }
+
+  readonly list = (channelId?: string): Destination[] => {
+    if (channelId !== undefined) this.#shared.store.channels.get(channelId);
+    return this.#shared.store.destinations.list(channelId);
+  };
+
+  readonly get = (id: string): Destination => this.#shared.store.destinations.get(id);
+
+  readonly create = (input: PlatformInputView): Destination => {
+    const store = this.#shared.store;
+    const preset = input.preset === undefined ? undefined : checkPreset(input.preset);
+    const channelId = input.channelId ?? this.#defaultChannelId();
+    if (input.name === undefined && !preset) {
+      throw new ControlPlaneError('VALIDATION', 'name is required (or give a preset)', 'name');
+    }
+    // A preset's URL unless one is given (Kick shows each streamer theirs; tests point at a local sink).
+    const url = input.url ?? preset?.urls[0]?.url;
+    if (url === undefined) {
+      const why = preset ? `the ${preset.name} preset has no URL: url is required` : 'url is required';
+      throw new ControlPlaneError('VALIDATION', preset ? why : `${why} (or give a preset)`, 'url');
+    }
+    checkUrl(url);
+    const taken = () => store.destinations.list(channelId).map((d) => d.name);
+    const fields: NewDestination = {
+      channelId,
+      name: input.name ?? uniqueName(preset?.name ?? 'Platform', taken()),
+      url,
+      streamKey: input.streamKey,
+    };
+    if (input.enabled !== undefined) fields.enabled = input.enabled;
+    if (preset) fields.preset = preset.id;
+    const created = store.destinations.create(fields);
+    this.#shared.notify('destinationsChanged', created.channelId);
+    return created;
+  };
+
+  readonly update = (
+    id: string,
+    patch: {
+      name?: string;
+      url?: string;
+      streamKey?: string;
+      enabled?: boolean;
+      channelId?: string;
+      preset?: string | null;
+    },
+  ): Destination => {
+    if (patch.url !== undefined) checkUrl(patch.url);
+    if (typeof patch.preset === 'string') checkPreset(patch.preset);
+    const { before, after } = this.#shared.store.destinations.update(id, patch);
+    this.#shared.notify('destinationsChanged', after.channelId);
+    // Moved to another channel: the old one must drop its output too.
+    if (before.channelId !== after.channelId) this.#shared.notify('destinationsChanged', before.channelId);
+    return after;
+  };
+
+  readonly remove = (id: string): void => {
+    const removed = this.#shared.store.destinations.remove(id);
+    this.#shared.notify('destinationsChanged', removed.channelId);
+  };
+
+  /** Platforms without a channelId go to `main`, or, once it is deleted, to the oldest channel. */
+  #defaultChannelId(): string {
+    const store = this.#shared.store;
+    if (store.channels.find(defaultChannel.id)) return defaultChannel.id;
+    return store.channels.list()[0]?.id ?? defaultChannel.id;
+  }
+}
