@@ -2,6 +2,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
 
 /**
  * The module table of ../shared/DESIGN.md, as data: each folder of src/ and what it may import.
@@ -31,7 +33,7 @@ const zones = Object.entries(allowed).flatMap(([folder, may]) =>
 );
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'web/**', 'coverage/**', 'data/**', 'bin/**', 'scripts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'bin/**', 'scripts/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -61,5 +63,29 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
     },
   },
+  {
+    // The dashboard (web/, its own tsconfig, found by the project service): browser globals, the rules
+    // of hooks, and nothing of the server but `import type` (DESIGN.md: web/ imports only API types).
+    files: ['web/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.flat['recommended-latest'].rules,
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/**'],
+              allowTypeImports: true,
+              message: 'web/ may import only types from the server (src/api/dto.ts)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // A config file has no cycles, and following Vite's own imports trips the legacy node resolver.
+  { files: ['web/vite.config.ts'], rules: { 'import-x/no-cycle': 'off' } },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
 );

@@ -14,6 +14,7 @@ import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerPlatformRoutes } from './platform-routes.js';
 import { registerPresetRoutes } from './preset-routes.js';
 import { RateLimiter } from './rate-limiter.js';
+import { registerStaticRoutes } from './static-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 
 /** How long `close()` lets requests in flight finish before cutting their connections. */
@@ -111,6 +112,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   const limiter = new RateLimiter(deps.now ? { ...limit, now: deps.now } : limit);
 
   registerAuthHook(app, deps.backend);
+  registerStaticRoutes(app);
   // The routes go in a plugin scope so that they register after the OpenAPI generator has loaded (it
   // sees only routes added after it); the root's hooks and handlers above cover them all the same.
   void app.register((scope, _options, done) => {
