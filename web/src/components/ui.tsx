@@ -276,3 +276,49 @@ export function Notice({ tone, children }: { tone: Tone; children: ReactNode }) 
     </p>
   );
 }
+
+/** A labelled number input whose text stays as typed (a half-typed value is not reformatted). */
+export function NumberField({
+  label,
+  error,
+  hint,
+  value,
+  onChange,
+  min,
+  max,
+  step,
+  disabled,
+  integer,
+}: {
+  label: string;
+  error?: string | undefined;
+  hint?: ReactNode;
+  value: string;
+  onChange: (text: string) => void;
+  min?: number | undefined;
+  max?: number | undefined;
+  step?: number | undefined;
+  disabled?: boolean | undefined;
+  /** Whole numbers only (numeric keypad on phones). */
+  integer?: boolean | undefined;
+}) {
+  return (
+    <Field label={label} error={error} hint={hint}>
+      {(props) => (
+        <input
+          {...props}
+          type="number"
+          inputMode={integer ? 'numeric' : 'decimal'}
+          min={min}
+          max={max}
+          step={step}
+          value={value}
+          disabled={disabled}
+          onChange={(e) => {
+            onChange(e.target.value);
+          }}
+        />
+      )}
+    </Field>
+  );
+}

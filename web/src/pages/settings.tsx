@@ -1,7 +1,7 @@
 import { useState, type SyntheticEvent } from 'react';
 import { api, fieldErrors } from '../api/client.js';
 import type { ChannelDetailDto, ChannelSettingsDto, CleanStopAction } from '../api/types.js';
-import { ConfirmButton, Field, Notice } from '../components/ui.js';
+import { ConfirmButton, Field, Notice, NumberField } from '../components/ui.js';
 import { useApp } from '../context.js';
 import { Tokens, Webhooks } from './settings-integrations.js';
 
@@ -119,46 +119,26 @@ function ContinuityForm({
       <h2 id="continuity-title">Continuity: {channelName}</h2>
       <p className="muted small">What the platforms get when OBS goes away.</p>
       <div className="form-grid">
-        <Field
+        <NumberField
           label="Stall after (seconds without media)"
           error={errors['stallTimeoutMs']}
           hint="0.25 to 60 s"
-        >
-          {(props) => (
-            <input
-              {...props}
-              type="number"
-              inputMode="decimal"
-              min={0.25}
-              max={60}
-              step={0.25}
-              value={stall}
-              onChange={(e) => {
-                setStall(e.target.value);
-              }}
-            />
-          )}
-        </Field>
-        <Field
+          min={0.25}
+          max={60}
+          step={0.25}
+          value={stall}
+          onChange={setStall}
+        />
+        <NumberField
           label="After a drop or stall, end the stream after (minutes of fallback)"
           error={errors['fallbackTimeoutMs']}
           hint="0 to 1440 minutes"
-        >
-          {(props) => (
-            <input
-              {...props}
-              type="number"
-              inputMode="decimal"
-              min={0}
-              max={1440}
-              step={1}
-              value={timeout}
-              onChange={(e) => {
-                setTimeoutText(e.target.value);
-              }}
-            />
-          )}
-        </Field>
+          min={0}
+          max={1440}
+          step={1}
+          value={timeout}
+          onChange={setTimeoutText}
+        />
         <Field label="When you press Stop Streaming in OBS" error={errors['cleanStopAction']}>
           {(props) => (
             <select
@@ -176,27 +156,17 @@ function ContinuityForm({
             </select>
           )}
         </Field>
-        <Field
+        <NumberField
           label="Grace period (seconds)"
           error={errors['cleanStopGraceMs']}
           hint="With “grace period, then end”: an accidental stop/start recovers."
-        >
-          {(props) => (
-            <input
-              {...props}
-              type="number"
-              inputMode="decimal"
-              min={0}
-              max={3600}
-              step={1}
-              value={grace}
-              disabled={action !== 'fallback-then-end'}
-              onChange={(e) => {
-                setGrace(e.target.value);
-              }}
-            />
-          )}
-        </Field>
+          min={0}
+          max={3600}
+          step={1}
+          value={grace}
+          disabled={action !== 'fallback-then-end'}
+          onChange={setGrace}
+        />
       </div>
       <div className="check-row">
         <input
@@ -211,35 +181,23 @@ function ContinuityForm({
       </div>
       {lowOn ? (
         <div className="form-grid">
-          <Field label="Below (kbps)" error={errors['lowBitrate.thresholdKbps'] ?? errors['lowBitrate']}>
-            {(props) => (
-              <input
-                {...props}
-                type="number"
-                inputMode="numeric"
-                min={1}
-                value={lowKbps}
-                onChange={(e) => {
-                  setLowKbps(e.target.value);
-                }}
-              />
-            )}
-          </Field>
-          <Field label="For (seconds)" error={errors['lowBitrate.windowMs']}>
-            {(props) => (
-              <input
-                {...props}
-                type="number"
-                inputMode="numeric"
-                min={1}
-                max={600}
-                value={lowWindow}
-                onChange={(e) => {
-                  setLowWindow(e.target.value);
-                }}
-              />
-            )}
-          </Field>
+          <NumberField
+            label="Below (kbps)"
+            error={errors['lowBitrate.thresholdKbps'] ?? errors['lowBitrate']}
+            min={1}
+            value={lowKbps}
+            onChange={setLowKbps}
+            integer
+          />
+          <NumberField
+            label="For (seconds)"
+            error={errors['lowBitrate.windowMs']}
+            min={1}
+            max={600}
+            value={lowWindow}
+            onChange={setLowWindow}
+            integer
+          />
         </div>
       ) : null}
       <Notice tone="bad">{errors['']}</Notice>
