@@ -88,6 +88,8 @@ export interface ApiBackend {
     channel(channelId: string): ChannelFallbackDto;
     /** Removes a channel's upload and renditions; the slate remains (NOT_FOUND, field `id`). */
     remove(channelId: string): void;
+    /** The channel's stored original upload, to stream back (NOT_FOUND, field `id`, when there is none). */
+    original(channelId: string): { path: string; name: string; sizeBytes: number };
   };
   /** Live status of every channel. */
   status(): StatusDto;

@@ -1,6 +1,6 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
@@ -141,6 +141,36 @@ async function receiveUpload(
   return path === undefined ? undefined : { path, originalName, channelId };
 }
 
+/** Content types of the originals a browser can play back, by lowercase extension. */
+const videoTypes: Readonly<Record<string, string>> = {
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.mov': 'video/quicktime',
+  '.mkv': 'video/x-matroska',
+};
+
+/**
+ * The byte span of a single `bytes=a-b`, `bytes=a-` or `bytes=-n` range (RFC 9110 §14.1.2) within a file of
+ * `sizeBytes`, end inclusive and clamped to the file; undefined when it is malformed, a multi-range, or
+ * outside the file.
+ */
+function parseByteRange(header: string, sizeBytes: number): { start: number; end: number } | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return undefined;
+  const [, first = '', last = ''] = match;
+  if (first === '' && last === '') return undefined;
+  if (first === '') {
+    // A suffix: the last n bytes.
+    const length = Number(last);
+    if (length === 0 || sizeBytes === 0) return undefined;
+    return { start: Math.max(0, sizeBytes - length), end: sizeBytes - 1 };
+  }
+  const start = Number(first);
+  const end = last === '' ? sizeBytes - 1 : Math.min(Number(last), sizeBytes - 1);
+  if (start >= sizeBytes || end < start) return undefined;
+  return { start, end };
+}
+
 /** Fallback video: upload, conform jobs, a channel's fallback library. */
 export function registerFallbackRoutes(app: FastifyInstance, backend: ApiBackend): void {
   // Multipart parsing is registered in a scope of its own: only the upload route accepts
@@ -211,6 +241,45 @@ export function registerFallbackRoutes(app: FastifyInstance, backend: ApiBackend
     '/api/channels/:id/fallback',
     { schema: { params: idParams, response: { 200: channelFallbackResponse } } },
     (request): ChannelFallbackDto => backend.fallback.channel(request.params.id),
+  );
+
+  /*
+   * GET /api/channels/:id/fallback/original: the stored upload itself, for the dashboard's preview. A
+   * single byte range is honoured (206) because browsers need one to seek in a <video>.
+   */
+  app.get<{ Params: { id: string } }>(
+    '/api/channels/:id/fallback/original',
+    { schema: { params: idParams } },
+    (request, reply) => {
+      const original = backend.fallback.original(request.params.id);
+      const size = original.sizeBytes;
+      void reply
+        .header(
+          'content-type',
+          videoTypes[extname(original.name).toLowerCase()] ?? 'application/octet-stream',
+        )
+        .header('accept-ranges', 'bytes')
+        .header('cache-control', 'no-store');
+      const rangeHeader = request.headers.range;
+      if (rangeHeader === undefined) {
+        void reply.header('content-length', size);
+        return reply.send(createReadStream(original.path));
+      }
+      const range = parseByteRange(rangeHeader, size);
+      if (!range) {
+        void reply.header('content-range', `bytes */${size}`);
+        throw new ApiError(
+          'RANGE_NOT_SATISFIABLE',
+          `no bytes of the ${size}-byte file in ${rangeHeader}`,
+          'range',
+        );
+      }
+      void reply
+        .code(206)
+        .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
+        .header('content-length', range.end - range.start + 1);
+      return reply.send(createReadStream(original.path, { start: range.start, end: range.end }));
+    },
   );
 
   app.delete<{ Params: { id: string } }>(

@@ -24,6 +24,8 @@ const statusOfCode: Readonly<Record<string, number>> = {
   NOT_MEDIA: 422,
   NO_VIDEO: 422,
   TRUNCATED: 422,
+  // A Range header that is malformed or lies outside the file (e.g. the fallback original's preview).
+  RANGE_NOT_SATISFIABLE: 416,
   RATE_LIMITED: 429,
   // ffmpeg/ffprobe not installed: the admin must fix the server, and the message says how.
   FFMPEG_MISSING: 503,

@@ -28,7 +28,7 @@ const tags = [
 /** The tag of a route, from its path (route files need not say). */
 function tagOf(url: string): string {
   if (/^\/api\/(auth|tokens)(\/|$)/.test(url)) return 'auth';
-  if (/^\/api\/(upload_fallback|fallback)(\/|$)|\/fallback$/.test(url)) return 'fallback';
+  if (/^\/api\/(upload_fallback|fallback)(\/|$)|\/fallback(\/|$)/.test(url)) return 'fallback';
   if (/^\/api\/on_/.test(url)) return 'hooks';
   if (/^\/api\/(status|events|history)(\/|$)|^\/metrics$/.test(url)) return 'status';
   if (/^\/api\/(platforms|presets)(\/|$)/.test(url)) return 'platforms';
@@ -60,6 +60,8 @@ const summaries: Readonly<Record<string, string>> = {
   'POST /api/channels/{id}/actions': 'Manual action: fallback (be right back), live, or end',
   'GET /api/channels/{id}/fallback': 'A channel’s fallback upload, renditions and jobs',
   'DELETE /api/channels/{id}/fallback': 'Remove a channel’s fallback upload (the slate remains)',
+  'GET /api/channels/{id}/fallback/original':
+    'The channel’s stored fallback upload itself (video; single byte ranges for seeking)',
   'POST /api/upload_fallback': 'Upload a fallback video (multipart: file, channelId)',
   'GET /api/fallback/jobs/{id}': 'One conform job',
   'GET /api/status': 'Live status of every channel and output',

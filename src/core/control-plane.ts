@@ -104,6 +104,8 @@ export interface FallbackUploads {
   info(channelId: string): FallbackInfo;
   /** Removes a channel's upload and its renditions (the slate remains). */
   remove(channelId: string): void;
+  /** The channel's stored original upload (path on disk, uploaded name, size), if any. */
+  originalFile(channelId: string): { path: string; name: string; sizeBytes: number } | undefined;
 }
 
 /** Options of the control plane. */

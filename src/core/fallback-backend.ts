@@ -87,4 +87,12 @@ export class FallbackBackend {
     this.#shared.checkChannel(channelId, 'id');
     this.#shared.fallback.remove(channelId);
   };
+
+  readonly original = (channelId: string): { path: string; name: string; sizeBytes: number } => {
+    this.#shared.checkChannel(channelId, 'id');
+    const file = this.#shared.fallback.originalFile(channelId);
+    if (!file)
+      throw new ControlPlaneError('NOT_FOUND', `channel '${channelId}' has no fallback upload`, 'id');
+    return { path: file.path, name: file.name, sizeBytes: file.sizeBytes };
+  };
 }

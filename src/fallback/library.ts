@@ -221,6 +221,19 @@ export class FallbackLibrary extends TypedEmitter<FallbackLibraryEvents> {
     };
   }
 
+  /** The channel's stored original upload: its path on disk, the name it was uploaded as, its size; undefined when there is none. */
+  originalFile(channelId: string): { path: string; name: string; sizeBytes: number } | undefined {
+    const meta = this.#original(channelId);
+    if (meta === undefined) return undefined;
+    const path = join(this.#channelDir(channelId), meta.file);
+    try {
+      // The file's own size: what will actually be sent (original.json and the file agree, but trust the disk).
+      return { path, name: meta.name, sizeBytes: statSync(path).size };
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Deletes the channel's upload and renditions (slates stay); its running jobs are aborted. */
   remove(channelId: string): void {
     void this.#queue.cancel(

@@ -141,6 +141,10 @@ class FakeFallback implements FallbackUploads {
   remove(channelId: string): void {
     this.removed.push(channelId);
   }
+
+  originalFile(): undefined {
+    return undefined;
+  }
 }
 
 let dir: string;

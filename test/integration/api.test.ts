@@ -58,6 +58,7 @@ const emptyFallback: FallbackUploads = {
   job: () => undefined,
   info: () => ({ renditions: [] }),
   remove: () => undefined,
+  originalFile: () => undefined,
 };
 
 /** Continuity fields of a channel the engine reports nothing for. */

@@ -99,6 +99,7 @@ beforeEach(() => {
     remove: (channelId) => {
       removedFallbacks.push(channelId);
     },
+    originalFile: () => undefined,
   };
   backend = new ControlPlane({
     store,

@@ -34,7 +34,7 @@ export function FallbackPage() {
   const fileInput = useRef<HTMLInputElement>(null);
   // A preview of the chosen file, played by the browser from the disk (nothing is sent for it).
   const [previewUrl, setPreviewUrl] = useState<string | null>(null);
-  // Whether the preview is of a file chosen for upload, or of the one just uploaded (the current one).
+  // Whether the chosen file's preview shows: once it is uploaded, the server's own preview of it takes over.
   const [previewOf, setPreviewOf] = useState<'chosen' | 'uploaded'>('chosen');
   const [previewName, setPreviewName] = useState('');
   const previewRef = useRef<string | null>(null);
@@ -158,9 +158,17 @@ export function FallbackPage() {
                   </dd>
                 </div>
               </dl>
-              {previewUrl !== null && previewOf === 'uploaded' && previewName === original.name ? (
-                <Preview url={previewUrl} name={previewName} />
-              ) : null}
+              {/* The stored upload itself, from the server; #t=0.1 makes the browser show a frame as poster. */}
+              <video
+                key={original.uploadedAt}
+                className="preview"
+                src={`/api/channels/${encodeURIComponent(channelId)}/fallback/original#t=0.1`}
+                controls
+                playsInline
+                preload="metadata"
+                aria-label={`Current fallback video: ${original.name}`}
+                data-testid="fallback-current-preview"
+              />
               <h3 className="small-title">Renditions</h3>
               {info && info.info.renditions.length > 0 ? (
                 <ul className="plain-list" data-testid="renditions">
