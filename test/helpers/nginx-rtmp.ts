@@ -204,3 +204,20 @@ export async function startNginxRtmp(options: NginxRtmpOptions): Promise<NginxRt
     return instance;
   }
 }
+
+/**
+ * Whether nginx-rtmp saw the publisher of `key` end its broadcast as OBS does: `deleteStream` on that
+ * connection before it disconnected (a dropped connection logs only the disconnect).
+ */
+export function endedCleanly(log: string, key: string): boolean {
+  const connection = new RegExp(`(\\*\\d+) publish: name='${key}'`).exec(log)?.[1];
+  if (connection === undefined) return false;
+  const events = log
+    .split('\n')
+    .filter((line) => line.includes(`${connection} `))
+    .map((line) =>
+      line.includes('deleteStream') ? 'deleteStream' : line.includes('disconnect') ? 'disconnect' : '',
+    )
+    .filter((event) => event !== '');
+  return events[0] === 'deleteStream';
+}

@@ -27,7 +27,7 @@ import { defaultParams, type RenditionParams } from '../../src/fallback/params.j
 import { silentLogger } from '../../src/shared/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { publishTestStream } from '../helpers/ffmpeg.js';
-import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
+import { startNginxRtmp, endedCleanly } from '../helpers/nginx-rtmp.js';
 import { waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -511,20 +511,6 @@ describe('presets', () => {
 });
 
 const missing = missingPeers('ffmpeg', 'nginx');
-
-/** Whether nginx-rtmp saw `key`'s publisher send deleteStream before disconnecting (OBS's clean end). */
-function endedCleanly(log: string, key: string): boolean {
-  const connection = new RegExp(`(\\*\\d+) publish: name='${key}'`).exec(log)?.[1];
-  if (connection === undefined) return false;
-  const events = log
-    .split('\n')
-    .filter((line) => line.includes(`${connection} `))
-    .map((line) =>
-      line.includes('deleteStream') ? 'deleteStream' : line.includes('disconnect') ? 'disconnect' : '',
-    )
-    .filter((event) => event !== '');
-  return events[0] === 'deleteStream';
-}
 
 interface LiveChannelStatus {
   id: string;

@@ -16,30 +16,12 @@ import type { MediaPacket } from '../../src/media/packet.js';
 import { packetFromTag } from '../../src/media/packet-from-tag.js';
 import { ClientSession, publishTargetOf } from '../../src/rtmp/client-session.js';
 import { publishTestStream } from '../helpers/ffmpeg.js';
-import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
+import { startNginxRtmp, endedCleanly } from '../helpers/nginx-rtmp.js';
 import { registerTestCleanup, waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
 import { outputsByName, startTestServer, type OutputStatusView } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'nginx');
-
-/**
- * Whether nginx-rtmp saw the publisher of `key` end its broadcast as OBS does: `deleteStream` on that
- * connection before it disconnected (a dropped connection logs only the disconnect, then nginx's own
- * cleanup).
- */
-function endedCleanly(log: string, key: string): boolean {
-  const connection = new RegExp(`(\\*\\d+) publish: name='${key}'`).exec(log)?.[1];
-  if (connection === undefined) return false;
-  const events = log
-    .split('\n')
-    .filter((line) => line.includes(`${connection} `))
-    .map((line) =>
-      line.includes('deleteStream') ? 'deleteStream' : line.includes('disconnect') ? 'disconnect' : '',
-    )
-    .filter((event) => event !== '');
-  return events[0] === 'deleteStream';
-}
 
 /** A publisher sending a FLV file's tags over our own RTMP client, looped, paced like a live encoder. */
 interface TagPublisher {

@@ -169,7 +169,7 @@ describe('Switcher', () => {
     expect(got.filter((p) => p.kind === 'audio').map((p) => p.dts)).toEqual([100, 150]);
   });
 
-  it('unwrapped 32-bit timestamps past 2^32 keep counting on the program', () => {
+  it('re-bases a source whose (unwrapped) timestamps are past 2^32 onto the program timeline', () => {
     const program = new Program();
     const got = recorder(program);
     const switcher = new Switcher(program, fakeClock());

@@ -322,3 +322,29 @@ export function NumberField({
     </Field>
   );
 }
+
+/** A secret shown once (a new API token, a webhook signing secret), with a copy button and Done. */
+export function SecretOnce({
+  children,
+  secret,
+  copyLabel,
+  onDone,
+}: {
+  children: ReactNode;
+  secret: string;
+  copyLabel: string;
+  onDone: () => void;
+}) {
+  return (
+    <div className="secret-once" role="status">
+      <p>{children}</p>
+      <div className="copy-field copy-field-bare">
+        <code className="copy-value break">{secret}</code>
+        <CopyButton text={secret} label={copyLabel} />
+      </div>
+      <button type="button" className="btn btn-small" onClick={onDone}>
+        Done
+      </button>
+    </div>
+  );
+}

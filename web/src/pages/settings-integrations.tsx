@@ -8,7 +8,7 @@ import type {
   WebhookEventName,
 } from '../api/types.js';
 import { useApiData } from '../api/use-api-data.js';
-import { ConfirmButton, CopyButton, Field, Notice } from '../components/ui.js';
+import { ConfirmButton, Field, Notice, SecretOnce } from '../components/ui.js';
 import { useApp } from '../context.js';
 import { clockTime } from '../format.js';
 
@@ -44,24 +44,15 @@ export function Tokens() {
         <a href="/api/docs">/api/docs</a>.
       </p>
       {created ? (
-        <div className="secret-once" role="status">
-          <p>
-            <strong>{created.name}</strong>: copy it now, it is not shown again.
-          </p>
-          <div className="copy-field copy-field-bare">
-            <code className="copy-value break">{created.token}</code>
-            <CopyButton text={created.token} label="Copy the new token" />
-          </div>
-          <button
-            type="button"
-            className="btn btn-small"
-            onClick={() => {
-              setCreated(null);
-            }}
-          >
-            Done
-          </button>
-        </div>
+        <SecretOnce
+          secret={created.token}
+          copyLabel="Copy the new token"
+          onDone={() => {
+            setCreated(null);
+          }}
+        >
+          <strong>{created.name}</strong>: copy it now, it is not shown again.
+        </SecretOnce>
       ) : null}
       {tokens.length > 0 ? (
         <ul className="plain-list token-list">
@@ -167,22 +158,15 @@ export function Webhooks() {
         platform, signed with <code>X-Restream-Signature</code>.
       </p>
       {created ? (
-        <div className="secret-once" role="status">
-          <p>Signing secret for {created.url}: copy it now, it is not shown again.</p>
-          <div className="copy-field copy-field-bare">
-            <code className="copy-value break">{created.secret}</code>
-            <CopyButton text={created.secret} label="Copy the webhook secret" />
-          </div>
-          <button
-            type="button"
-            className="btn btn-small"
-            onClick={() => {
-              setCreated(null);
-            }}
-          >
-            Done
-          </button>
-        </div>
+        <SecretOnce
+          secret={created.secret}
+          copyLabel="Copy the webhook secret"
+          onDone={() => {
+            setCreated(null);
+          }}
+        >
+          Signing secret for {created.url}: copy it now, it is not shown again.
+        </SecretOnce>
       ) : null}
       {hooks.length > 0 ? (
         <ul className="plain-list token-list">
