@@ -193,7 +193,7 @@ describe.skipIf(skipReason !== '')(
       await twitch.getByText('Disabled').waitFor();
       await toggle.click();
       await expect.poll(enabledOf).toBe(true);
-      expect(await toggle.getAttribute('aria-checked')).toBe('true');
+      await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('true');
       lap('platforms added, toggled');
     });
 
@@ -277,9 +277,9 @@ describe.skipIf(skipReason !== '')(
       const key = page.getByTestId('ingest-key');
       expect(await key.textContent()).not.toContain(server.ingestKey);
       await page.getByRole('button', { name: 'Reveal stream key' }).click();
-      expect(await key.textContent()).toBe(server.ingestKey);
+      await expect.poll(() => key.textContent()).toBe(server.ingestKey);
       await page.getByRole('button', { name: 'Hide stream key' }).click();
-      expect(await key.textContent()).not.toContain(server.ingestKey);
+      await expect.poll(() => key.textContent()).toMatch(/^•+$/);
       await screenshot('obs.png');
 
       await page.getByRole('button', { name: 'Rotate key…' }).click();
@@ -287,13 +287,14 @@ describe.skipIf(skipReason !== '')(
         .getByRole('dialog', { name: 'Make a new stream key?' })
         .getByRole('button', { name: 'Make a new key' })
         .click();
+      // The page says so once the new key is made, and shows it unmasked for pasting into OBS. (The masked
+      // text also differs from the old key, so waiting on "not the old key" alone would pass too early.)
+      await page.getByText('New key made: paste it into OBS.').waitFor({ timeout: uiTimeoutMs });
       const rotated = (await server.api<{ id: string; streamKey: string }[]>('GET', '/api/channels')).body[0]
         ?.streamKey;
-      await expect.poll(() => key.textContent()).not.toBe(server.ingestKey);
-      expect(await key.textContent()).toBe(
-        (await server.api<{ id: string; streamKey: string }[]>('GET', '/api/channels')).body[0]?.streamKey,
-      );
-      expect(rotated).toBeDefined();
+      expect(rotated).toMatch(/^[0-9a-f]{32}$/);
+      expect(rotated).not.toBe(server.ingestKey);
+      expect(await key.textContent()).toBe(rotated);
       lap('OBS page');
 
       await page.getByRole('button', { name: 'Log out' }).click();
