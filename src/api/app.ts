@@ -43,8 +43,9 @@ export interface ApiDeps {
  * here, before `ready()`, so the caller may still add its own (the dashboard's static files).
  */
 export function createApi(deps: ApiDeps): FastifyInstance {
-  // Typed as Fastify's base logger so the instance is a plain FastifyInstance for route modules.
-  const loggerInstance: FastifyBaseLogger = deps.logger;
+  // Typed as Fastify's base logger so the instance is a plain FastifyInstance for route modules. Its own
+  // `req` serializer takes precedence over Fastify's.
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: requestForLog } });
   const app = fastify({
     loggerInstance,
     trustProxy: deps.trustProxy ?? false,
@@ -135,4 +136,24 @@ function registerRoutes(app: FastifyInstance, deps: ApiDeps, limiter: RateLimite
   registerMetricsRoutes(app, deps.backend, { public: deps.metricsPublic ?? false });
   registerHistoryRoutes(app, deps.backend);
   registerWebhookRoutes(app, deps.backend);
+}
+
+/**
+ * A request as its log lines show it: the path without the query string, since publish-hook URLs carry
+ * their secret there (`?secret=`).
+ */
+function requestForLog(request: {
+  method: string;
+  url: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: request.url.split('?', 1)[0],
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
 }

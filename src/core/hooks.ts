@@ -1,4 +1,4 @@
-import type { Logger } from '../shared/logger.js';
+import { maskUrlKey, type Logger } from '../shared/logger.js';
 import type { Store } from '../store/index.js';
 import type { ChannelManager } from './channel-manager.js';
 
@@ -51,7 +51,11 @@ export class HookHandler {
     }
     const url = this.#pullUrl(notification);
     if (!url) {
-      this.#log.warn({ tcUrl: notification.tcUrl }, 'hook: no URL to pull from; set HOOK_PULL_BASE');
+      this.#log.warn(
+        // An OBS user may have put the key into the server field, and so into tcUrl.
+        { tcUrl: notification.tcUrl === undefined ? 'none' : maskUrlKey(notification.tcUrl) },
+        'hook: no URL to pull from; set HOOK_PULL_BASE',
+      );
       return false;
     }
     this.#log.info(

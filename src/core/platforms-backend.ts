@@ -25,8 +25,15 @@ export interface PlatformInputView {
   preset?: string;
 }
 
-/** Platform URLs: rtmp:// or rtmps:// with a host, as the relay will parse them. */
-function checkUrl(url: string): void {
+/** Keys shorter than this are not looked for in the URL: too likely to match by chance (`live` in `/live2`). */
+const minKeyCharsToFind = 8;
+
+/**
+ * Platform URLs: rtmp:// or rtmps:// with a host, as the relay will parse them. The URL is shown whole in
+ * the API, the dashboard and logs, so it must not carry a secret: no user:password, and not the stream
+ * key (pasted into both fields, it would also be published to the wrong stream name).
+ */
+function checkUrl(url: string, streamKey?: string): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -37,6 +44,19 @@ function checkUrl(url: string): void {
     throw new ControlPlaneError('VALIDATION', 'url must start with rtmp:// or rtmps://', 'url');
   }
   if (parsed.hostname === '') throw new ControlPlaneError('VALIDATION', 'url must name a host', 'url');
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new ControlPlaneError('VALIDATION', 'url must not contain a user name or password', 'url');
+  }
+  if (streamKey !== undefined && streamKey.length >= minKeyCharsToFind) {
+    const rest = `${parsed.pathname}${parsed.search}`;
+    if (rest.includes(streamKey) || rest.includes(encodeURIComponent(streamKey))) {
+      throw new ControlPlaneError(
+        'VALIDATION',
+        'url must not contain the stream key: put the server URL in url and the key in streamKey',
+        'url',
+      );
+    }
+  }
 }
 
 /** A preset id the relay knows, or VALIDATION naming `preset` with the ids there are. */
@@ -76,7 +96,7 @@ export class PlatformsBackend {
       const why = preset ? `the ${preset.name} preset has no URL: url is required` : 'url is required';
       throw new ControlPlaneError('VALIDATION', preset ? why : `${why} (or give a preset)`, 'url');
     }
-    checkUrl(url);
+    checkUrl(url, input.streamKey);
     const taken = () => store.destinations.list(channelId).map((d) => d.name);
     const fields: NewDestination = {
       channelId,
@@ -102,7 +122,7 @@ export class PlatformsBackend {
       preset?: string | null;
     },
   ): Destination => {
-    if (patch.url !== undefined) checkUrl(patch.url);
+    if (patch.url !== undefined) checkUrl(patch.url, patch.streamKey);
     if (typeof patch.preset === 'string') checkPreset(patch.preset);
     const { before, after } = this.#shared.store.destinations.update(id, patch);
     this.#shared.notify('destinationsChanged', after.channelId);

@@ -9,6 +9,7 @@ import { commandMessage, infoCode, type Command } from './commands.js';
 import { RtmpConnection, type CloseInfo, type ConnectionOptions } from './connection.js';
 import { Csid } from './chunk-writer.js';
 import { RtmpError } from './errors.js';
+import { maskSecret } from '../shared/logger.js';
 
 /** Where to publish: the pieces of `rtmp[s]://host[:port]/app[/inst]/key[?query]`. */
 export interface PublishTarget {
@@ -33,6 +34,9 @@ export interface ClientSessionEvents {
   /** The session ended; `error.code` tells fatal (`PUBLISH_REJECTED`, `CONNECT_REJECTED`) from transient. */
   close: [info: CloseInfo];
 }
+
+/** The most of a peer's status text kept (a description is free text of any length). */
+const maxPeerTextChars = 200;
 
 /** Codes in an error `onStatus` that mean "retrying will not help". */
 const fatalStatusCodes = new Set([
@@ -198,11 +202,12 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     const call = this.#pending.get(command.transactionId);
     this.#pending.delete(command.transactionId);
     const { code, description } = infoCode(command);
+    const said = this.#peerSaid(code || 'error', description);
     // releaseStream/FCPublish errors are routine on some servers; only connect/createStream matter.
     if (call === 'connect') {
-      this.#fail('CONNECT_REJECTED', `connect refused: ${code || 'error'} ${description}`.trim());
+      this.#fail('CONNECT_REJECTED', `connect refused: ${said}`);
     } else if (call === 'createStream') {
-      this.#fail('PROTOCOL_VIOLATION', `createStream refused: ${code || 'error'} ${description}`.trim());
+      this.#fail('PROTOCOL_VIOLATION', `createStream refused: ${said}`);
     }
   }
 
@@ -223,7 +228,22 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     }
     if (level !== 'error') return;
     const fatal = fatalStatusCodes.has(code);
-    this.#fail(fatal ? 'PUBLISH_REJECTED' : 'PROTOCOL_VIOLATION', `${code} ${description}`.trim());
+    this.#fail(fatal ? 'PUBLISH_REJECTED' : 'PROTOCOL_VIOLATION', this.#peerSaid(code, description));
+  }
+
+  /**
+   * The peer's own words, as they may be kept: they end up in status, events, history, webhooks and logs,
+   * and a server may quote the stream name (the key) back in them. So the name is masked in every form the
+   * peer could have echoed it, and the text is bounded.
+   */
+  #peerSaid(code: string, description: string): string {
+    let text = `${code} ${description}`.trim();
+    const name = this.#target.streamName;
+    const bare = name.split('?', 1)[0] ?? name;
+    for (const form of new Set([name, bare, encodeURIComponent(bare)])) {
+      if (form.length > 0) text = text.split(form).join(maskSecret(bare));
+    }
+    return text.length > maxPeerTextChars ? `${text.slice(0, maxPeerTextChars)}…` : text;
   }
 
   #onMedia(message: RtmpMessage): void {

@@ -302,6 +302,10 @@ describe('platforms', () => {
       [{ ...valid, url: 'rtmp://' }, 'url'],
       [{ ...valid, url: 'rtmp:///app' }, 'url'],
       [{ ...valid, url: 42 }, 'url'],
+      // The URL is shown whole in answers and logs: no secret may ride in it.
+      [{ ...valid, url: `${valid.url}/${twitchKey}` }, 'url'],
+      [{ ...valid, url: `${valid.url}?key=${encodeURIComponent(twitchKey)}` }, 'url'],
+      [{ ...valid, url: 'rtmp://user:hunter2@live.twitch.tv/app' }, 'url'],
       [{ ...valid, streamKey: '' }, 'streamKey'],
       [{ ...valid, streamKey: 'has space' }, 'streamKey'],
       [{ url: valid.url, streamKey: valid.streamKey }, 'name'],
@@ -317,6 +321,9 @@ describe('platforms', () => {
       expect(error.error).toBe('VALIDATION');
       expect(error.field, JSON.stringify(body)).toBe(field);
       expect(error.message).toContain(field);
+      // An error about a secret does not repeat it.
+      expect(response.body).not.toContain(twitchKey);
+      expect(response.body).not.toContain('hunter2');
     }
     const empty = await call('PUT', '/api/platforms/whatever', { auth, body: {} });
     expect(empty.statusCode).toBe(400);

@@ -6,19 +6,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer as createHttpServer, request } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/api/index.js';
 import { ControlPlane, type FallbackUploads, type LiveView } from '../../src/core/control-plane.js';
+import { ServerSession } from '../../src/rtmp/server-session.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { publishTestStream } from '../helpers/ffmpeg.js';
 import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
 import { freePort } from '../helpers/ports.js';
-import { waitFor } from '../helpers/process.js';
+import { registerTestCleanup, waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
 import { startServerProcess } from '../helpers/server-process.js';
 import { registeredRoutes } from '../helpers/routes.js';
@@ -499,6 +501,8 @@ describe.skipIf(missing !== '')(`platform keys stay secret ${missing}`, () => {
     const run = randomBytes(8).toString('hex');
     const nginx = await startNginxRtmp({ apps: [{ name: 'live', record: false }] });
     const closedPort = await freePort();
+    const echoing = await echoingPlatform();
+    const hooks = await webhookReceiver();
     const server = await startServerProcess({ env: { LOG_LEVEL: 'debug' } });
     // Distinct endings, so each mask (****last4) is told apart.
     const keys = {
@@ -508,6 +512,8 @@ describe.skipIf(missing !== '')(`platform keys stay secret ${missing}`, () => {
       tls: `sk_${run}_tls1`,
       disabled: `sk_${run}_disabled`,
       updated: `sk_${run}_updated`,
+      echoed: `sk_${run}_echoed`,
+      hookSecret: `hs_${run}_hooksecret`,
     };
     const platforms = [
       { name: 'first', url: `rtmp://127.0.0.1:${nginx.port}/live`, streamKey: keys.first },
@@ -516,6 +522,9 @@ describe.skipIf(missing !== '')(`platform keys stay secret ${missing}`, () => {
       { name: 'refused', url: `rtmp://127.0.0.1:${closedPort}/live`, streamKey: keys.refused },
       // TLS to a plain RTMP port: a handshake failure.
       { name: 'tls', url: `rtmps://127.0.0.1:${nginx.port}/live`, streamKey: keys.tls },
+      // Refuses, quoting the stream name back: the platform's words reach status, events, history,
+      // webhooks and logs.
+      { name: 'echoed', url: `rtmp://127.0.0.1:${echoing.port}/app`, streamKey: keys.echoed },
       {
         name: 'disabled',
         url: `rtmp://127.0.0.1:${nginx.port}/live`,
@@ -525,6 +534,12 @@ describe.skipIf(missing !== '')(`platform keys stay secret ${missing}`, () => {
     ];
     const answers: string[] = [];
     const ids: string[] = [];
+    const hook = await server.api('POST', '/api/webhooks', {
+      channelId: 'main',
+      url: hooks.url,
+      events: ['destination-failed'],
+    });
+    expect(hook.status, hook.text).toBe(201);
     for (const platform of platforms) {
       const created = await server.api<{ id: string }>('POST', '/api/platforms', platform);
       expect(created.status, created.text).toBe(201);
@@ -573,11 +588,21 @@ describe.skipIf(missing !== '')(`platform keys stay secret ${missing}`, () => {
           'GET',
           '/api/status',
         );
-        const live = status.body.channels.flatMap((c) => c.outputs).filter((o) => o.state === 'live');
-        return live.length === 2;
+        const outputs = status.body.channels.flatMap((c) => c.outputs);
+        const live = outputs.filter((o) => o.state === 'live');
+        return live.length === 2 && outputs.some((o) => o.name === 'echoed' && o.state === 'failed');
       },
-      { what: 'both nginx outputs live', timeoutMs: 15_000 },
+      { what: 'both nginx outputs live, and the echoing one failed', timeoutMs: 15_000 },
     );
+    await waitFor(() => hooks.bodies.some((body) => body.includes('destination-failed')), {
+      what: 'the destination-failed webhook',
+    });
+    // A publish hook called with its secret in the query string (the way SRS and nginx-rtmp call it).
+    await fetch(`${server.httpBase}/api/on_publish?secret=${keys.hookSecret}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'on_publish', app: 'live', stream: 'not-a-key' }),
+    });
     // While live (event streams deliver stats and output errors), a key changed while live, then after.
     await readAll();
     const updated = await server.api('PUT', `/api/platforms/${ids[0]!}`, { streamKey: keys.updated });
@@ -590,7 +615,8 @@ describe.skipIf(missing !== '')(`platform keys stay secret ${missing}`, () => {
 
     const logs = server.output();
     expect(logs).toContain('connecting');
-    const haystacks = { answers: answers.join('\n'), logs };
+    expect(logs).toContain('/api/on_publish');
+    const haystacks = { answers: answers.join('\n'), logs, webhooks: hooks.bodies.join('\n') };
     for (const [where, text] of Object.entries(haystacks)) {
       for (const [which, key] of Object.entries(keys)) {
         // Masks show the last 4 characters; nothing longer may appear.
@@ -601,5 +627,63 @@ describe.skipIf(missing !== '')(`platform keys stay secret ${missing}`, () => {
     expect(haystacks.answers).toContain(`****${keys.second.slice(-4)}`);
     expect(haystacks.answers).toContain(`****${keys.updated.slice(-4)}`);
     expect(logs).toContain(`****${keys.refused.slice(-4)}`);
+    // The echoing platform's refusal was kept, with the key masked in it.
+    const echoedRefusal = `Stream ****${keys.echoed.slice(-4)} is already publishing`;
+    expect(haystacks.answers).toContain(echoedRefusal);
+    expect(haystacks.webhooks).toContain(echoedRefusal);
+    expect(logs).toContain(echoedRefusal);
   });
 });
+
+/**
+ * A platform that refuses every publish and quotes the stream name in its refusal, as some servers do. No
+ * peer installed here words its refusals that way (nginx-rtmp just closes), so it is this project's own
+ * RTMP server session, answering so.
+ */
+async function echoingPlatform(): Promise<{ port: number }> {
+  const server = createNetServer((socket) => {
+    socket.on('error', () => undefined);
+    new ServerSession(socket, {
+      authorizePublish: (request) => ({
+        ok: false,
+        code: 'BadName',
+        description: `Stream ${request.name} is already publishing`,
+      }),
+      authorizePlay: () => ({ ok: false, code: 'BadName', description: 'no' }),
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  registerTestCleanup(
+    () =>
+      new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
+  );
+  return { port: (server.address() as AddressInfo).port };
+}
+
+/** An HTTP receiver for outgoing webhooks, keeping every body. */
+async function webhookReceiver(): Promise<{ url: string; bodies: string[] }> {
+  const bodies: string[] = [];
+  const server = createHttpServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      bodies.push(Buffer.concat(chunks).toString('utf8'));
+      response.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  registerTestCleanup(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  );
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies };
+}
