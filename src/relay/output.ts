@@ -4,7 +4,7 @@ import { systemClock, type Clock, type Timer } from '../shared/clock.js';
 import { errorCode, errorMessage } from '../shared/errors.js';
 import { maskUrlKey, silentLogger, type Logger } from '../shared/logger.js';
 import type { MediaPacket } from '../media/packet.js';
-import { inspectVideoTag, type VideoCodec } from '../media/video-tag.js';
+import { inspectVideoTag, videoConfigOf, type VideoCodec } from '../media/video-tag.js';
 import { ClientSession, publishTargetOf } from '../rtmp/client-session.js';
 import { encodeChunks } from '../rtmp/chunk-writer.js';
 import { csidFor } from '../rtmp/connection.js';
@@ -69,14 +69,26 @@ export interface OutputEvents {
   state: [state: OutputState, lastError: string | undefined];
 }
 
-type Gate = 'headers' | 'keyframe' | 'open';
+/**
+ * Where media may flow: `connected` (a new session) and `catching-up` (after a drop; what it skips counts
+ * as dropped) both wait for a video keyframe and send the current metadata and headers before it.
+ */
+type Gate = 'connected' | 'catching-up' | 'open';
 
-/** The codec of a video sequence header; one that does not parse counts as unknown (`other`). */
+/**
+ * The codec of a video sequence header, from its configuration record: OBS before 29.1 labelled HEVC with
+ * the H.264 codec id, so the tag's own label is only the fallback (VP8/VP9 have no record parser here).
+ * One that does not parse at all counts as unknown (`other`).
+ */
 function videoCodecOf(header: MediaPacket): VideoCodec {
   try {
-    return inspectVideoTag(header.payload).codec;
+    return videoConfigOf(header.payload).codec;
   } catch {
-    return 'other';
+    try {
+      return inspectVideoTag(header.payload).codec;
+    } catch {
+      return 'other';
+    }
   }
 }
 
@@ -106,7 +118,7 @@ export class Output extends TypedEmitter<OutputEvents> {
   readonly #stableMs: number;
   #session: ClientSession | undefined;
   #unsubscribe: (() => void) | undefined;
-  #gate: Gate = 'headers';
+  #gate: Gate = 'connected';
   #attempt = 0;
   #timer: Timer | undefined;
   #congestedSince: number | undefined;
@@ -298,7 +310,7 @@ export class Output extends TypedEmitter<OutputEvents> {
     // Outputs whose sessions agree on chunk size and stream id share the same encoded bytes.
     this.#wireKey = `${session.connection.chunkSize}:${session.streamId}`;
     this.#clearTimer();
-    this.#gate = 'headers';
+    this.#gate = 'connected';
     this.#congestedSince = undefined;
     this.stats.connected();
     this.#setState('live');
@@ -333,16 +345,16 @@ export class Output extends TypedEmitter<OutputEvents> {
   #onPacket(session: ClientSession, item: FeedPacket): void {
     const { packet } = item;
     if (this.#gate !== 'open') {
-      // Every (re)connect and every catch-up after a drop starts at a video keyframe (DESIGN.md rule 2).
+      // Every (re)connect and every catch-up after a drop starts at a video keyframe, after the current
+      // metadata and headers (DESIGN.md rule 2): a header that changed while frames were skipped (a switch
+      // to the fallback, say) is among them, so the platform never decodes a keyframe with the old one.
       if (packet.kind !== 'video' || !packet.keyframe || packet.header) {
-        if (this.#gate === 'keyframe' && !packet.header && packet.kind !== 'data') this.stats.dropped(1);
+        if (this.#gate === 'catching-up' && !packet.header && packet.kind !== 'data') this.stats.dropped(1);
         return;
       }
-      if (this.#gate === 'headers') {
-        const headers = this.#feed.headers();
-        for (const header of [headers.metadata, headers.video, headers.audio]) {
-          if (header) this.#send(session, { packet: { ...header, dts: packet.dts } });
-        }
+      const headers = this.#feed.headers();
+      for (const header of [headers.metadata, headers.video, headers.audio]) {
+        if (header) this.#send(session, { packet: { ...header, dts: packet.dts } });
       }
       this.#gate = 'open';
     }
@@ -365,7 +377,7 @@ export class Output extends TypedEmitter<OutputEvents> {
       this.stats.dropped(dropped);
       this.#log.warn({ dropped }, 'destination too slow: dropped queued frames, resuming at a keyframe');
       if (!resumesHere) {
-        this.#gate = 'keyframe';
+        this.#gate = 'catching-up';
         return;
       }
     }

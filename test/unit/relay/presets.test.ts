@@ -174,6 +174,20 @@ describe('Output codec gating', () => {
     expect(dials()).toBe(0);
   });
 
+  it('refuses HEVC that old OBS (before 29.1) labelled with the H.264 codec id', () => {
+    const { output, program, dials } = gated(['avc']);
+    // The same hvcC record behind a legacy AVC tag header (0x17: keyframe, codec id 7; sequence header).
+    const legacy = {
+      ...hevc,
+      payload: Buffer.concat([Buffer.from([0x17, 0, 0, 0, 0]), hevc.payload.subarray(5)]),
+    };
+    program.write(legacy);
+    output.start();
+    expect(output.state).toBe('incompatible');
+    expect(output.snapshot().lastError).toBe('Twitch accepts H.264 only; the stream is HEVC');
+    expect(dials()).toBe(0);
+  });
+
   it('never gates an output without a codec list', async () => {
     const { output, program, dials } = gated(undefined);
     output.start();
