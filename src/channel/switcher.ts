@@ -80,6 +80,9 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
 
   /** A packet from a source, on the source's own timeline. */
   push(source: SourceName, packet: MediaPacket): void {
+    // An encoder's end of sequence (OBS and ffmpeg send one on Stop Streaming) would stop a platform's
+    // decoder; the program goes on with another source, or ends with FCUnpublish (RTMP-NOTES.md).
+    if (packet.sequenceEnd) return;
     let state = this.#sources.get(source);
     if (!state) {
       state = { headers: {}, offset: undefined };

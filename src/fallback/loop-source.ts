@@ -97,7 +97,7 @@ export class LoopSource extends TypedEmitter<LoopSourceEvents> {
       }
       if (p.kind === 'data') continue; // cue points and the like: nothing a platform needs
       // ffmpeg ends an FLV with an AVC end-of-sequence tag; sent mid-stream it would stop a platform's decoder.
-      if (p.kind === 'video' && isSequenceEnd(p.payload)) continue;
+      if (p.sequenceEnd) continue;
       if (p.kind === 'video' && p.keyframe) keyframe ??= p;
       if (p.kind === 'video' && keyframe === undefined) continue; // undecodable without its keyframe
       candidates.push(p);
@@ -216,14 +216,6 @@ function schedule(media: readonly MediaPacket[], loopMs: number): Slot[] {
     })
     .sort((a, b) => a.dts - b.dts || Number(b.previous) - Number(a.previous) || a.order - b.order)
     .map(({ dts, packet, previous }) => ({ dts, packet, previous }));
-}
-
-function isSequenceEnd(payload: Buffer): boolean {
-  try {
-    return inspectVideoTag(payload).sequenceEnd;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { isAudioSequenceHeader } from './audio-tag.js';
 import { isMetadataMessage } from './metadata.js';
 import type { MediaKind, MediaPacket } from './packet.js';
-import { VIDEO_KEYFRAME, VIDEO_SEQUENCE_HEADER, videoPacketFlags } from './video-tag.js';
+import { VIDEO_KEYFRAME, VIDEO_SEQUENCE_END, VIDEO_SEQUENCE_HEADER, videoPacketFlags } from './video-tag.js';
 
 /**
  * Classifies an RTMP/FLV media payload into a MediaPacket (keyframe/header flags). Data messages: header =
@@ -12,13 +12,14 @@ export function packetFromTag(kind: MediaKind, dts: number, payload: Buffer): Me
   switch (kind) {
     case 'video': {
       const flags = videoPacketFlags(payload);
-      return {
+      const packet = {
         kind,
         dts,
         payload,
         keyframe: (flags & VIDEO_KEYFRAME) !== 0,
         header: (flags & VIDEO_SEQUENCE_HEADER) !== 0,
       };
+      return (flags & VIDEO_SEQUENCE_END) !== 0 ? { ...packet, sequenceEnd: true } : packet;
     }
     case 'audio':
       return { kind, dts, payload, keyframe: false, header: isAudioSequenceHeader(payload) };

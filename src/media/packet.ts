@@ -23,4 +23,9 @@ export interface MediaPacket {
    * stream metadata: state a receiver needs before any frame, cached and re-sent on every new connection.
    */
   readonly header: boolean;
+  /**
+   * A video end-of-sequence marker (AVC end of sequence, E-RTMP SequenceEnd), which an encoder sends as it
+   * stops. Set only when true.
+   */
+  readonly sequenceEnd?: true;
 }

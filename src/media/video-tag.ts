@@ -99,7 +99,7 @@ export function inspectVideoTag(payload: Buffer): VideoTagInfo {
     codec: h.codec,
     keyframe: (h.flags & VIDEO_KEYFRAME) !== 0,
     sequenceHeader: (h.flags & VIDEO_SEQUENCE_HEADER) !== 0,
-    sequenceEnd: (h.flags & SEQUENCE_END) !== 0,
+    sequenceEnd: (h.flags & VIDEO_SEQUENCE_END) !== 0,
     compositionTimeMs: h.compositionTimeMs,
     dataOffset: h.dataOffset,
     multitrack: (h.flags & MULTITRACK) !== 0,
@@ -111,7 +111,8 @@ export function inspectVideoTag(payload: Buffer): VideoTagInfo {
 /** Bit flags of `videoPacketFlags`. */
 export const VIDEO_KEYFRAME = 1;
 export const VIDEO_SEQUENCE_HEADER = 2;
-const SEQUENCE_END = 4;
+/** AVC end of sequence, or E-RTMP SequenceEnd: the encoder stopped. */
+export const VIDEO_SEQUENCE_END = 4;
 const MULTITRACK = 8;
 
 /**
@@ -124,7 +125,7 @@ export function videoPacketFlags(payload: Buffer): number {
   } catch {
     return 0;
   }
-  return scratch.flags & (VIDEO_KEYFRAME | VIDEO_SEQUENCE_HEADER);
+  return scratch.flags & (VIDEO_KEYFRAME | VIDEO_SEQUENCE_HEADER | VIDEO_SEQUENCE_END);
 }
 
 /** The composition time offset (pts - dts, ms) of a video payload; 0 when absent or unparseable. Allocates nothing. */
@@ -148,7 +149,7 @@ interface Header {
   codec: VideoCodec;
   /** FourCC as uint32; 0 for a legacy header. */
   fourCc: number;
-  /** VIDEO_KEYFRAME | VIDEO_SEQUENCE_HEADER | SEQUENCE_END | MULTITRACK */
+  /** VIDEO_KEYFRAME | VIDEO_SEQUENCE_HEADER | VIDEO_SEQUENCE_END | MULTITRACK */
   flags: number;
   compositionTimeMs: number;
   dataOffset: number;
@@ -227,7 +228,7 @@ function readHeader(p: Buffer, h: Header): void {
       set(h, codec, fourCc, key | multitrack, 0, end(p, pos));
       return;
     case PACKET.sequenceEnd:
-      set(h, codec, fourCc, SEQUENCE_END | multitrack, 0, end(p, pos));
+      set(h, codec, fourCc, VIDEO_SEQUENCE_END | multitrack, 0, end(p, pos));
       return;
     case PACKET.metadata:
       set(h, codec, fourCc, multitrack, 0, end(p, pos));
@@ -254,7 +255,7 @@ function readLegacy(p: Buffer, b0: number, h: Header): void {
   const cts = p.readIntBE(2, 3);
   if (packetType > 2) throw new MediaError('TAG_MALFORMED', `video tag: unknown AVCPacketType ${packetType}`);
   if (packetType === 0) set(h, codec, 0, VIDEO_SEQUENCE_HEADER, 0, 5);
-  else if (packetType === 2) set(h, codec, 0, SEQUENCE_END, 0, 5);
+  else if (packetType === 2) set(h, codec, 0, VIDEO_SEQUENCE_END, 0, 5);
   else set(h, codec, 0, frameType === FRAME_KEY ? VIDEO_KEYFRAME : 0, cts, 5);
 }
 

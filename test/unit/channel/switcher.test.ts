@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Program } from '../../../src/channel/program.js';
 import { Switcher } from '../../../src/channel/switcher.js';
 import type { MediaPacket } from '../../../src/media/packet.js';
+import { packetFromTag } from '../../../src/media/packet-from-tag.js';
 import type { Clock } from '../../../src/shared/clock.js';
 
 function fakeClock(): Clock & { advance(ms: number): void } {
@@ -70,6 +71,25 @@ describe('Switcher', () => {
       ['audio', true, 0],
       ['video', false, 0],
       ['audio', false, 10],
+    ]);
+  });
+
+  it("never puts an encoder's end of sequence on the program: the broadcast goes on with another source", () => {
+    const program = new Program();
+    const got = recorder(program);
+    const switcher = new Switcher(program, fakeClock());
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', video(0, true));
+    // OBS's Stop Streaming, as ffmpeg and OBS send it: AVC end of sequence, then E-RTMP SequenceEnd.
+    switcher.push('live', packetFromTag('video', 33, Buffer.from([0x17, 2, 0, 0, 0])));
+    switcher.push('live', packetFromTag('video', 33, Buffer.from([0x92, ...Buffer.from('hvc1')])));
+    switcher.select('fallback');
+    switcher.push('fallback', videoHeader([4, 5, 6]));
+    switcher.push('fallback', video(0, true));
+    expect(switcher.onAir).toBe('fallback');
+    expect(got.filter((p) => p.kind === 'video' && !p.header).map((p) => p.payload.readUInt8(1))).toEqual([
+      1, 1,
     ]);
   });
 

@@ -30,6 +30,18 @@ describe('packetFromTag', () => {
     expect(flags('video', payload)).toEqual(expected);
   });
 
+  it('flags end of sequence, legacy and E-RTMP, and nothing else', () => {
+    expect(packetFromTag('video', 0, b(0x17, 2, 0, 0, 0)).sequenceEnd).toBe(true);
+    expect(packetFromTag('video', 0, Buffer.concat([b(0x92), cc('hvc1')])).sequenceEnd).toBe(true);
+    for (const payload of [
+      b(0x17, 0, 0, 0, 0, 1, 0x64),
+      b(0x17, 1, 0, 0, 0, 0, 0, 0, 2, 0x65, 0),
+      b(0x17, 2),
+    ]) {
+      expect(packetFromTag('video', 0, payload)).not.toHaveProperty('sequenceEnd');
+    }
+  });
+
   it.each([
     ['AAC sequence header', b(0xaf, 0, 0x12, 0x10), [false, true]],
     ['AAC raw', b(0xaf, 1, 0x21), [false, false]],
