@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { TypedEmitter } from '../shared/events.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { AmfValue } from '../media/amf0.js';
-import { MessageType, UserControlEvent, userControlMessage, windowAckSizeMessage } from './control.js';
+import { MessageType, UserControlEvent, userControlMessage } from './control.js';
 import { MediaMessageReader } from './timestamp-unwrapper.js';
 import type { RtmpMessage } from './chunk-reader.js';
 import { commandMessage, infoCode, type Command } from './commands.js';
@@ -165,7 +165,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     this.#pending.delete(command.transactionId);
     if (call === 'connect') {
       // Some servers wait for our window size before acking (it costs nothing to send).
-      this.connection.send(windowAckSizeMessage(2_500_000), Csid.control);
+      this.connection.announceWindow(2_500_000);
       if (!this.#play) {
         this.#call('releaseStream', null, this.#target.streamName);
         this.#call('FCPublish', null, this.#target.streamName);

@@ -13,6 +13,7 @@ import {
   setChunkSizeMessage,
   splitAggregate,
   userControlMessage,
+  windowAckSizeMessage,
 } from './control.js';
 import { parseCommand, type Command } from './commands.js';
 import { RtmpError } from './errors.js';
@@ -59,6 +60,8 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
   readonly #wantedChunkSize: number;
   /** Window the peer asked us to acknowledge at (WindowAckSize it sent). */
   #peerWindow = 0;
+  /** Window we asked the peer to use (our WindowAckSize): ours too until the peer names one. */
+  #ownWindow = 0;
   #lastAckAt = 0;
   #closed = false;
   #corked = false;
@@ -99,7 +102,7 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     return this.#outChunkSize;
   }
 
-  /** Bytes received, including the handshake. */
+  /** Bytes of the chunk stream received (after the handshake). */
   get bytesRead(): number {
     return this.#reader.bytesRead;
   }
@@ -246,11 +249,22 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     this.safeEmit('command', command);
   }
 
-  /** Acknowledge at the window the peer set (encoders drop after ~10 s without acks: SRS #795). */
+  /**
+   * Sends our WindowAckSize. Until the peer names a window of its own, we acknowledge its bytes at this one:
+   * OBS and ffmpeg never send one when they publish, and some encoders drop after ~10 s without acks (SRS
+   * #795); nginx-rtmp does the same.
+   */
+  announceWindow(bytes: number): void {
+    this.send(windowAckSizeMessage(bytes), Csid.control);
+    this.#ownWindow = bytes;
+  }
+
+  /** Acknowledge at the window the peer set, or else at the one we announced. */
   #maybeAcknowledge(): void {
-    if (this.#peerWindow <= 0) return;
+    const window = this.#peerWindow > 0 ? this.#peerWindow : this.#ownWindow;
+    if (window <= 0) return;
     const read = this.#reader.bytesRead;
-    if (read - this.#lastAckAt >= this.#peerWindow) {
+    if (read - this.#lastAckAt >= window) {
       this.#lastAckAt = read;
       this.send(acknowledgementMessage(read % 2 ** 32), Csid.control);
     }

@@ -1,13 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { TypedEmitter } from '../shared/events.js';
 import type { MediaPacket } from '../media/packet.js';
-import {
-  MessageType,
-  UserControlEvent,
-  setPeerBandwidthMessage,
-  userControlMessage,
-  windowAckSizeMessage,
-} from './control.js';
+import { MessageType, UserControlEvent, setPeerBandwidthMessage, userControlMessage } from './control.js';
 import { commandMessage, statusMessage, type Command } from './commands.js';
 import { RtmpConnection, type CloseInfo, type ConnectionOptions } from './connection.js';
 import { Csid } from './chunk-writer.js';
@@ -144,7 +138,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     this.#app = typeof props.app === 'string' ? props.app.replace(/\/+$/, '') : '';
     this.#tcUrl = typeof props.tcUrl === 'string' ? props.tcUrl : '';
     const window = this.#options.windowAckSize ?? 2_500_000;
-    this.connection.send(windowAckSizeMessage(window), Csid.control);
+    this.connection.announceWindow(window);
     this.connection.send(setPeerBandwidthMessage(window, 2), Csid.control);
     this.connection.send(
       commandMessage(
