@@ -45,11 +45,15 @@ describe.skipIf(missing !== '')(`ingest ${missing}`, () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 3000));
 
-    // OBS reconnecting while its old session is half-open: the new one must win, not be told "busy".
+    // OBS reconnecting while its old session is half-open (stopped: the socket stays open, nothing
+    // flows): the new one must win at once, not be told "busy" (Node-Media-Server #381, nginx-rtmp #1152).
+    first.pause();
     const second = publishTestStream({ url, seconds: 4 });
+    expect((await second.waitForExit(20_000)).code).toBe(0);
+    // The old session was closed by the takeover: woken, the old publisher finds its connection gone.
+    first.resume();
     const firstExit = await first.waitForExit(10_000);
     expect(firstExit.code, 'the old publisher is disconnected').not.toBe(0);
-    expect((await second.waitForExit(20_000)).code).toBe(0);
     await receiver.waitForExit(15_000);
 
     expect((await outputsByName(test)).get('rx')?.reconnects).toBe(0);
