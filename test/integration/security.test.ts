@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, request } from 'node:http';
+import { request } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -19,6 +19,7 @@ import { silentLogger } from '../../src/shared/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { publishTestStream } from '../helpers/ffmpeg.js';
 import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
+import { startHookServer } from '../helpers/hook-server.js';
 import { freePort } from '../helpers/ports.js';
 import { registerTestCleanup, waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
@@ -502,7 +503,7 @@ describe.skipIf(missing !== '')(`platform keys stay secret ${missing}`, () => {
     const nginx = await startNginxRtmp({ apps: [{ name: 'live', record: false }] });
     const closedPort = await freePort();
     const echoing = await echoingPlatform();
-    const hooks = await webhookReceiver();
+    const webhooks = await startHookServer(200);
     const server = await startServerProcess({ env: { LOG_LEVEL: 'debug' } });
     // Distinct endings, so each mask (****last4) is told apart.
     const keys = {
@@ -536,7 +537,7 @@ describe.skipIf(missing !== '')(`platform keys stay secret ${missing}`, () => {
     const ids: string[] = [];
     const hook = await server.api('POST', '/api/webhooks', {
       channelId: 'main',
-      url: hooks.url,
+      url: webhooks.url(),
       events: ['destination-failed'],
     });
     expect(hook.status, hook.text).toBe(201);
@@ -594,7 +595,7 @@ describe.skipIf(missing !== '')(`platform keys stay secret ${missing}`, () => {
       },
       { what: 'both nginx outputs live, and the echoing one failed', timeoutMs: 15_000 },
     );
-    await waitFor(() => hooks.bodies.some((body) => body.includes('destination-failed')), {
+    await waitFor(() => webhooks.requests.some((r) => r.body.includes('destination-failed')), {
       what: 'the destination-failed webhook',
     });
     // A publish hook called with its secret in the query string (the way SRS and nginx-rtmp call it).
@@ -616,7 +617,11 @@ describe.skipIf(missing !== '')(`platform keys stay secret ${missing}`, () => {
     const logs = server.output();
     expect(logs).toContain('connecting');
     expect(logs).toContain('/api/on_publish');
-    const haystacks = { answers: answers.join('\n'), logs, webhooks: hooks.bodies.join('\n') };
+    const haystacks = {
+      answers: answers.join('\n'),
+      logs,
+      webhooks: webhooks.requests.map((r) => r.body).join('\n'),
+    };
     for (const [where, text] of Object.entries(haystacks)) {
       for (const [which, key] of Object.entries(keys)) {
         // Masks show the last 4 characters; nothing longer may appear.
@@ -662,28 +667,4 @@ async function echoingPlatform(): Promise<{ port: number }> {
       ),
   );
   return { port: (server.address() as AddressInfo).port };
-}
-
-/** An HTTP receiver for outgoing webhooks, keeping every body. */
-async function webhookReceiver(): Promise<{ url: string; bodies: string[] }> {
-  const bodies: string[] = [];
-  const server = createHttpServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      bodies.push(Buffer.concat(chunks).toString('utf8'));
-      response.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  registerTestCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies };
 }

@@ -1,22 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readFlv } from '../../../src/media/flv-file.js';
 import type { MediaPacket } from '../../../src/media/packet.js';
 import { packetFromTag } from '../../../src/media/packet-from-tag.js';
 import { defaultParams, paramsFromHeaders, renditionKey } from '../../../src/fallback/params.js';
-
-/** The video and audio sequence headers of a fixture FLV. */
-function headersOf(name: string): { video?: MediaPacket; audio?: MediaPacket } {
-  const file = fileURLToPath(new URL(`../../fixtures/media/${name}`, import.meta.url));
-  const out: { video?: MediaPacket; audio?: MediaPacket } = {};
-  for (const tag of readFlv(readFileSync(file)).tags) {
-    const p = packetFromTag(tag.kind, tag.timestamp, tag.payload);
-    if (p.header && p.kind === 'video') out.video ??= p;
-    if (p.header && p.kind === 'audio') out.audio ??= p;
-  }
-  return out;
-}
+import { fixtureHeaders } from '../../helpers/media-fixtures.js';
 
 describe('renditionKey', () => {
   it('names every parameter, filesystem-safe', () => {
@@ -71,7 +57,7 @@ describe('defaultParams', () => {
 
 describe('paramsFromHeaders', () => {
   it('reads size and profile from the AVC header, rate and channels from the AAC header', () => {
-    const h = headersOf('h264-high-1920x1080-aac48-stereo.flv');
+    const h = fixtureHeaders('h264-high-1920x1080-aac48-stereo.flv');
     expect(paramsFromHeaders(h.video, h.audio, 30)).toEqual({
       width: 1920,
       height: 1080,
@@ -83,7 +69,7 @@ describe('paramsFromHeaders', () => {
   });
 
   it('maps the profile to its family', () => {
-    const baseline = headersOf('h264-baseline-854x480-aac44-stereo.flv');
+    const baseline = fixtureHeaders('h264-baseline-854x480-aac44-stereo.flv');
     expect(paramsFromHeaders(baseline.video, baseline.audio, 25)).toMatchObject({
       profile: 'baseline',
       width: 854,
@@ -91,7 +77,7 @@ describe('paramsFromHeaders', () => {
       sampleRate: 44100,
       channels: 2,
     });
-    const main = headersOf('h264-main-426x240-aac48-mono.flv');
+    const main = fixtureHeaders('h264-main-426x240-aac48-mono.flv');
     expect(paramsFromHeaders(main.video, main.audio, 29.97)).toMatchObject({
       profile: 'main',
       fps: 29.97,
@@ -100,7 +86,7 @@ describe('paramsFromHeaders', () => {
   });
 
   it('is undefined when a header or the frame rate is missing', () => {
-    const h = headersOf('h264-high-1920x1080-aac48-stereo.flv');
+    const h = fixtureHeaders('h264-high-1920x1080-aac48-stereo.flv');
     expect(paramsFromHeaders(undefined, h.audio, 30)).toBeUndefined();
     expect(paramsFromHeaders(h.video, undefined, 30)).toBeUndefined();
     expect(paramsFromHeaders(h.video, h.audio, undefined)).toBeUndefined();
@@ -109,21 +95,21 @@ describe('paramsFromHeaders', () => {
   });
 
   it('is undefined for codecs other than H.264 + AAC', () => {
-    const hevc = headersOf('hevc-main-854x480-aac.flv');
+    const hevc = fixtureHeaders('hevc-main-854x480-aac.flv');
     expect(paramsFromHeaders(hevc.video, hevc.audio, 30)).toBeUndefined();
-    const h264 = headersOf('h264-high-1920x1080-aac48-stereo.flv');
+    const h264 = fixtureHeaders('h264-high-1920x1080-aac48-stereo.flv');
     const mp3 = packetFromTag('audio', 0, Buffer.from([0x2f, 0xff, 0xfb, 0x90, 0x64]));
     expect(paramsFromHeaders(h264.video, mp3, 30)).toBeUndefined();
   });
 
   it('is undefined for an odd size libx264 cannot encode in 4:2:0', () => {
-    const odd = headersOf('h264-high444-855x481.flv');
-    const audio = headersOf('h264-high-1920x1080-aac48-stereo.flv').audio;
+    const odd = fixtureHeaders('h264-high444-855x481.flv');
+    const audio = fixtureHeaders('h264-high-1920x1080-aac48-stereo.flv').audio;
     expect(paramsFromHeaders(odd.video, audio, 30)).toBeUndefined();
   });
 
   it('is undefined for a garbled header instead of throwing', () => {
-    const audio = headersOf('h264-high-1920x1080-aac48-stereo.flv').audio;
+    const audio = fixtureHeaders('h264-high-1920x1080-aac48-stereo.flv').audio;
     const garbled: MediaPacket = {
       kind: 'video',
       dts: 0,

@@ -1,23 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { duplexPair } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Program } from '../../../src/channel/program.js';
-import { readFlv } from '../../../src/media/flv-file.js';
 import type { MediaPacket } from '../../../src/media/packet.js';
 import { packetFromTag } from '../../../src/media/packet-from-tag.js';
 import { Output } from '../../../src/relay/output.js';
 import { ServerSession } from '../../../src/rtmp/server-session.js';
 import { waitFor } from '../../helpers/process.js';
-
-/** The video sequence header of a fixture (real encoder output). */
-function videoHeaderOf(fixture: string): MediaPacket {
-  const file = readFlv(readFileSync(new URL(`../../fixtures/media/${fixture}`, import.meta.url)));
-  for (const tag of file.tags) {
-    const packet = packetFromTag(tag.kind, tag.timestamp, tag.payload);
-    if (packet.kind === 'video' && packet.header) return packet;
-  }
-  throw new Error(`no video header in ${fixture}`);
-}
+import { fixtureVideoHeader } from '../../helpers/media-fixtures.js';
 
 describe('Output catching up after a drop', () => {
   const outputs: Output[] = [];
@@ -28,8 +17,8 @@ describe('Output catching up after a drop', () => {
 
   it('resumes at a keyframe after the headers current then, so a header that changed while it skipped is not lost', async () => {
     const program = new Program();
-    const first = videoHeaderOf('h264-main-426x240-aac48-mono.flv');
-    const second = videoHeaderOf('h264-baseline-854x480-aac44-stereo.flv');
+    const first = fixtureVideoHeader('h264-main-426x240-aac48-mono.flv');
+    const second = fixtureVideoHeader('h264-baseline-854x480-aac44-stereo.flv');
     expect(second.payload.equals(first.payload)).toBe(false);
     let dts = 0;
     let serial = 0;

@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { PassThrough, type Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Program } from '../../../src/channel/program.js';
-import { readFlv } from '../../../src/media/flv-file.js';
-import type { MediaPacket } from '../../../src/media/packet.js';
-import { packetFromTag } from '../../../src/media/packet-from-tag.js';
 import { Output } from '../../../src/relay/output.js';
 import {
   acceptedCodecs,
@@ -14,6 +10,7 @@ import {
   presetIds,
 } from '../../../src/relay/presets.js';
 import { publishUrl } from '../../../src/relay/publish-url.js';
+import { fixtureVideoHeader } from '../../helpers/media-fixtures.js';
 
 describe('platform presets', () => {
   it('has Twitch (RTMPS and RTMP), YouTube primary and backup, Facebook, Kick and custom', () => {
@@ -82,19 +79,9 @@ describe('platform presets', () => {
   });
 });
 
-/** The video sequence header of a fixture (real encoder output). */
-function videoHeaderOf(fixture: string): MediaPacket {
-  const file = readFlv(readFileSync(new URL(`../../fixtures/media/${fixture}`, import.meta.url)));
-  for (const tag of file.tags) {
-    const packet = packetFromTag(tag.kind, tag.timestamp, tag.payload);
-    if (packet.kind === 'video' && packet.header) return packet;
-  }
-  throw new Error(`no video header in ${fixture}`);
-}
-
 describe('Output codec gating', () => {
-  const hevc = videoHeaderOf('hevc-main-854x480-aac.flv');
-  const avc = videoHeaderOf('h264-main-426x240-aac48-mono.flv');
+  const hevc = fixtureVideoHeader('hevc-main-854x480-aac.flv');
+  const avc = fixtureVideoHeader('h264-main-426x240-aac48-mono.flv');
   const outputs: Output[] = [];
   afterEach(() => {
     for (const output of outputs) output.stop(false);
