@@ -98,4 +98,5 @@ npm run build
 
 echo
 say 'Ready. Next: npm start'
-echo '    (the first start prints the admin password and the OBS server URL and stream key)'
+echo '    (each start prints the dashboard URL, the OBS server URL and where to find the stream key;'
+echo '     the first start also prints the generated admin password)'

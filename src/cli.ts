@@ -1,6 +1,8 @@
 import { ConfigError, configHelp, loadConfig } from './config.js';
 import { parseArgs } from 'node:util';
-import { startServer } from './main.js';
+import { hostname } from 'node:os';
+import type { ServerConfig } from './config.js';
+import { startServer, type RunningServer } from './main.js';
 import { createLogger } from './shared/logger.js';
 import { errorMessage } from './shared/errors.js';
 import { runStandaloneFallback } from './core/standalone-fallback.js';
@@ -49,7 +51,16 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const server = await startServer(config);
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    const busy = portInUse(err, config);
+    if (busy === undefined) throw err;
+    process.stderr.write(`restream: ${busy}\n`);
+    return 1;
+  }
+  process.stdout.write(startBanner(config, server.ports));
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -84,6 +95,41 @@ export async function runCli(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** Where a user goes next, printed on every start (never the stream key itself: logs get shared). */
+function startBanner(config: ServerConfig, ports: RunningServer['ports']): string {
+  const host = (bound: string): string =>
+    bound === '0.0.0.0' || bound === '::' ? hostname() : bound.includes(':') ? `[${bound}]` : bound;
+  const dashboard = `http://${host(config.httpHost)}:${ports.http}/`;
+  return [
+    '',
+    `  Dashboard:       ${dashboard}  (log in with the admin password)`,
+    `  OBS server URL:  rtmp://${host(config.rtmpHost)}:${ports.rtmp}/live`,
+    `  OBS stream key:  on the dashboard's "OBS setup" page (or GET /api/channels, field streamKey)`,
+    '',
+    '',
+  ].join('\n');
+}
+
+/**
+ * A listener that could not bind because another program holds its port, in words: which port, and
+ * the setting that moves it. Undefined for any other failure.
+ */
+function portInUse(err: unknown, config: ServerConfig): string | undefined {
+  if (!(err instanceof Error) || !('code' in err) || err.code !== 'EADDRINUSE') return undefined;
+  const port = 'port' in err && typeof err.port === 'number' ? err.port : undefined;
+  const settings: [number, string, string][] = [
+    [config.rtmpPort, 'RTMP_PORT', '--rtmp-port'],
+    [config.httpPort, 'HTTP_PORT', '--http-port'],
+    [config.rtmpsPort, 'RTMPS_PORT', '--rtmps-port'],
+  ];
+  const which = settings.find(([p]) => p === port);
+  const what = which ? `${which[1]} (${which[2]})` : 'RTMP_PORT or HTTP_PORT';
+  return (
+    `port ${port ?? '?'} is already in use (is another restream server running?). ` +
+    `Stop the other program, or choose another port with ${what}.`
+  );
 }
 
 /** Longest a clean shutdown may take before the process exits anyway. */

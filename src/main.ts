@@ -6,6 +6,7 @@ import { ControlPlane } from './core/control-plane.js';
 import { EventHub } from './core/event-hub.js';
 import { History } from './core/history.js';
 import { Metrics } from './core/metrics.js';
+import { InputHistory } from './core/input-history.js';
 import { Webhooks, type WebhookSenderOptions } from './core/webhooks.js';
 import { HookHandler } from './core/hooks.js';
 import { FallbackLibrary } from './fallback/library.js';
@@ -69,11 +70,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const history = new History({ hub, repo: store.history, logger });
   const webhooks = new Webhooks({ hub, repo: store.webhooks, logger, ...options.webhooks });
   const metrics = new Metrics({ engine: manager, hub, channels: channelIds });
+  const inputHistory = new InputHistory({
+    channels: channelIds,
+    bitrateKbps: (id) => manager.channelStatus(id)?.input?.bitrateKbps,
+  });
   /** After the engine has ended every broadcast (so its `ended` events are recorded and sent). */
   const closeObservers = async (): Promise<void> => {
     await webhooks.close();
     history.close();
     metrics.close();
+    inputHistory.close();
     hub.close();
   };
   const ports = { rtmp: 0, rtmps: undefined as number | undefined, http: 0 };
@@ -85,6 +91,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     fallback,
     events: hub,
     metrics,
+    inputHistory,
   });
   const hooks = new HookHandler({
     store,

@@ -67,7 +67,12 @@ function crossOriginFailure(request: FastifyRequest, hasSessionCookie: boolean):
   if (claimed === undefined && !hasSessionCookie) return undefined;
   const own = originOf(`${request.protocol}://${request.host}`);
   if (claimed !== undefined && own !== undefined && claimed === own) return undefined;
-  return new ApiError('FORBIDDEN', 'cross-origin request refused');
+  return new ApiError(
+    'FORBIDDEN',
+    claimed === undefined
+      ? 'a request made with the session cookie must send an Origin header naming this server (browsers do); from a script, use a token (Authorization: Bearer …) instead'
+      : 'cross-origin request refused',
+  );
 }
 
 /**

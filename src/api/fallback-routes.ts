@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { RestreamError } from '../shared/errors.js';
+import { bytesInWords } from '../shared/units.js';
 import type { ApiBackend } from './backend.js';
 import type { ChannelFallbackDto, FallbackJobDto, OkDto, UploadFallbackDto } from './dto.js';
 import { ApiError } from './http-errors.js';
@@ -46,7 +47,11 @@ function displayName(filename: string): string {
 }
 
 function tooLarge(maxBytes: number): ApiError {
-  return new ApiError('TOO_LARGE', `the file is larger than the ${maxBytes}-byte upload limit`, 'file');
+  return new ApiError(
+    'TOO_LARGE',
+    `the file is larger than the upload limit of ${bytesInWords(maxBytes)}`,
+    'file',
+  );
 }
 
 /** Deletes a temp upload; a failure to is logged, never allowed to hide the answer's real reason. */

@@ -247,6 +247,13 @@ export const statusResponse = {
           input: inputStatus,
           outputs: { type: 'array', items: outputStatus },
           fallbackJobs: { type: 'array', items: fallbackJobResponse },
+          inputHistory: {
+            type: 'object',
+            properties: {
+              t: { type: 'array', items: { type: 'number' } },
+              v: { type: 'array', items: { type: 'number' } },
+            },
+          },
         },
       },
     },

@@ -10,6 +10,7 @@ import { ChannelsBackend } from './channels-backend.js';
 import type { EventHub } from './event-hub.js';
 import { FallbackBackend } from './fallback-backend.js';
 import type { Metrics } from './metrics.js';
+import type { InputHistory } from './input-history.js';
 import { ObservabilityBackend } from './observability-backend.js';
 import { PlatformsBackend, type PresetView } from './platforms-backend.js';
 import { SharedBackend } from './shared-backend.js';
@@ -128,6 +129,8 @@ export interface ControlPlaneOptions {
   events?: Pick<EventHub, 'subscribe'>;
   /** Prometheus metrics (absent: an empty exposition). */
   metrics?: Pick<Metrics, 'render'>;
+  /** Recent input bitrate per channel, served with the status (absent: empty). */
+  inputHistory?: Pick<InputHistory, 'series'>;
 }
 
 const defaultSessionTtlMs = 7 * 24 * 3600 * 1000;
@@ -168,7 +171,12 @@ export class ControlPlane {
     this.metrics = observability.metrics;
     this.history = observability.history;
     this.webhooks = observability.webhooks;
-    this.#status = new StatusBackend(shared, options.now ?? Date.now);
+    const history = options.inputHistory;
+    this.#status = new StatusBackend(
+      shared,
+      options.now ?? Date.now,
+      history && ((channelId) => history.series(channelId)),
+    );
   }
 
   /** Platform presets, copied so that no caller can change the table. */

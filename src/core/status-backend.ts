@@ -3,6 +3,7 @@ import type { InputSnapshot } from './input-stats.js';
 import type { ChannelLiveStatus, OutputStatus } from './control-plane.js';
 import { jobView, type FallbackJobView } from './fallback-backend.js';
 import type { SharedBackend } from './shared-backend.js';
+import type { BitrateSeries } from './input-history.js';
 
 /** One destination's status as the API shows it. */
 export interface OutputStatusView extends OutputStatus {
@@ -23,6 +24,8 @@ export interface ChannelStatusView {
   input: InputSnapshot | null;
   outputs: OutputStatusView[];
   fallbackJobs: FallbackJobView[];
+  /** The input bitrate over the last minutes (kbit/s per unix second), for the dashboard's chart. */
+  inputHistory: BitrateSeries;
 }
 
 /** How long `/api/status` keeps showing a finished (done or failed) fallback job. */
@@ -34,9 +37,13 @@ export class StatusBackend {
   readonly #now: () => number;
 
   /** `now`: wall clock in ms, for which finished jobs status still shows. */
-  constructor(shared: SharedBackend, now: () => number) {
+  readonly #history: ((channelId: string) => BitrateSeries) | undefined;
+
+  /** `now`: wall clock in ms, for which finished jobs status still shows; `history`: input bitrate. */
+  constructor(shared: SharedBackend, now: () => number, history?: (channelId: string) => BitrateSeries) {
     this.#shared = shared;
     this.#now = now;
+    this.#history = history;
   }
 
   /** Every channel's live status, with every destination listed (idle or disabled when not running). */
@@ -113,6 +120,7 @@ export class StatusBackend {
         };
       }),
       fallbackJobs,
+      inputHistory: this.#history?.(id) ?? { t: [], v: [] },
     };
   }
 }

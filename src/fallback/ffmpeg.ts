@@ -74,9 +74,13 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
   const stderr = hidePath(probe.stderrTail, file).trim();
   if (probe.code !== 0) {
     if (TRUNCATION.test(stderr) && /moov atom not found/i.test(stderr)) {
-      throw new FallbackError('TRUNCATED', `the file is incomplete (no MP4 index): ${stderr}`);
+      throw new FallbackError(
+        'TRUNCATED',
+        'the file is incomplete: its MP4 index is missing (the copy or the recording was cut short)',
+        ffmpegSaid(stderr),
+      );
     }
-    throw new FallbackError('NOT_MEDIA', `not a media file ffmpeg can read${stderr ? `: ${stderr}` : ''}`);
+    throw new FallbackError('NOT_MEDIA', 'not a video file we can read', ffmpegSaid(stderr));
   }
   const json = parseJson(probe.stdout) as {
     streams?: RawStream[];
@@ -137,11 +141,19 @@ async function checkIntegrity(
   );
   const problem = demux.matches[0];
   if (problem !== undefined) {
-    throw new FallbackError('TRUNCATED', `the file is damaged or incomplete: ${hidePath(problem, file)}`);
+    throw new FallbackError(
+      'TRUNCATED',
+      'the file is damaged or incomplete (it ends before its own index says it should)',
+      ffmpegSaid(hidePath(problem, file)),
+    );
   }
   if (demux.code !== 0) {
     const last = demux.stderrTail.trim().split('\n').at(-1) ?? '';
-    throw new FallbackError('NOT_MEDIA', `ffmpeg cannot read the file: ${hidePath(last, file)}`);
+    throw new FallbackError(
+      'NOT_MEDIA',
+      'the file cannot be read as video',
+      ffmpegSaid(hidePath(last, file)),
+    );
   }
   if (demux.frames === 0) throw new FallbackError('NOT_MEDIA', 'the video track holds no frames');
   if (!Number.isFinite(declared)) media.durationSec = demux.outTimeSec;
@@ -156,8 +168,17 @@ async function checkIntegrity(
   const decode = await run(programs.ffmpeg, [...base, ...head], more);
   if (decode.code !== 0 || decode.frames === 0) {
     const last = decode.stderrTail.trim().split('\n').at(-1) ?? '';
-    throw new FallbackError('NOT_MEDIA', `the video does not decode: ${hidePath(last, file)}`);
+    throw new FallbackError(
+      'NOT_MEDIA',
+      'the video does not decode (damaged, or a codec ffmpeg lacks)',
+      ffmpegSaid(hidePath(last, file)),
+    );
   }
+}
+
+/** ffmpeg's own words, kept as the error's cause (for logs) rather than shown to the uploader. */
+function ffmpegSaid(stderr: string): { cause: Error } {
+  return { cause: new Error(stderr || 'ffmpeg gave no reason') };
 }
 
 function parseJson(text: string): unknown {

@@ -5,6 +5,7 @@ import { extname, join } from 'node:path';
 import { TypedEmitter } from '../shared/events.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { conform, renderSlate } from './conform.js';
+import { bytesInWords } from '../shared/units.js';
 import { FallbackError } from './errors.js';
 import { defaultPrograms, probeMedia, type FfmpegPrograms, type ProbedMedia } from './ffmpeg.js';
 import { JobQueue, type FallbackJob } from './job-queue.js';
@@ -116,7 +117,7 @@ export class FallbackLibrary extends TypedEmitter<FallbackLibraryEvents> {
       if (sizeBytes > this.maxUploadBytes) {
         throw new FallbackError(
           'TOO_LARGE',
-          `the upload is ${sizeBytes} bytes; the limit is ${this.maxUploadBytes}`,
+          `the upload is ${bytesInWords(sizeBytes)}; the limit is ${bytesInWords(this.maxUploadBytes)}`,
         );
       }
       const probe = await probeMedia(tmpFile, { signal: this.#closing.signal, programs: this.#programs });

@@ -231,6 +231,8 @@ describe.skipIf(skipReason !== '')(
       });
       await page.getByTestId('input-facts').getByText('640×360').waitFor();
       expect(await page.getByTestId('connection').getAttribute('data-connection')).toBe('live');
+      // The logo's dot is a tally light: red on air only.
+      await expect.poll(() => page.getByTestId('brand-dot').getAttribute('data-state')).toBe('live');
       lap('live on the dashboard');
 
       // A few seconds of bitrate history, so the graph in the screenshot shows something.
@@ -244,6 +246,11 @@ describe.skipIf(skipReason !== '')(
       const phonePage = await phone.newPage();
       await phonePage.goto(`${server.httpBase}/`);
       await phonePage.getByTestId('channel-state').filter({ hasText: 'LIVE' }).waitFor();
+      // A fresh load draws the last minutes at once (served with the status), not an empty chart.
+      const inputChart = phonePage.getByRole('img', { name: 'Input bitrate over the last five minutes' });
+      await expect
+        .poll(async () => Number(await inputChart.getAttribute('data-points')))
+        .toBeGreaterThanOrEqual(10);
       await phonePage.waitForTimeout(2500);
       await screenshot('dashboard-phone.png', phonePage);
       await phone.close();
@@ -252,6 +259,7 @@ describe.skipIf(skipReason !== '')(
       await expect.poll(() => banner.getAttribute('data-state'), { timeout: uiTimeoutMs }).toBe('fallback');
       expect(await page.getByTestId('fallback-reason').textContent()).toBe('OBS connection dropped');
       expect(await banner.textContent()).toMatch(/ends by itself in \d+m/);
+      await expect.poll(() => page.getByTestId('brand-dot').getAttribute('data-state')).toBe('fallback');
       // The platforms stayed connected through the drop.
       for (const name of ['Twitch', 'YouTube']) {
         expect(
@@ -264,7 +272,24 @@ describe.skipIf(skipReason !== '')(
       const dialog = page.getByRole('dialog', { name: 'End the stream everywhere?' });
       await dialog.getByRole('button', { name: 'End stream everywhere' }).click();
       await expect.poll(() => banner.getAttribute('data-state'), { timeout: uiTimeoutMs }).toBe('off');
+      expect(await page.getByTestId('brand-dot').getAttribute('data-state')).toBe('off');
       lap('ended');
+    });
+
+    it('fits a 390 px phone on every page after the window narrows from a desktop', async () => {
+      for (const tab of ['Dashboard', 'Platforms', 'Fallback', 'OBS setup', 'Settings']) {
+        await page.setViewportSize({ width: 1280, height: 860 });
+        await goTo(tab);
+        await page.getByRole('heading', { level: 1 }).first().waitFor({ state: 'attached' });
+        // Charts draw at the desktop width first; the narrowing is what must not leave them wide.
+        await page.waitForTimeout(500);
+        await page.setViewportSize({ width: 390, height: 844 });
+        await expect
+          .poll(() => page.evaluate<number>('document.documentElement.scrollWidth'), { message: tab })
+          .toBeLessThanOrEqual(390);
+      }
+      await page.setViewportSize({ width: 1280, height: 860 });
+      lap('every page fits 390 px');
     });
 
     it('lists the platforms page (screenshot) and the OBS setup with the key hidden until revealed', async () => {

@@ -405,7 +405,9 @@ describe('fallback upload', () => {
     // Declared length within the framing allowance: the file is streamed and cut at the cap.
     const answer = await upload(base, [['file', { data: bytes(maxUploadBytes + 1), name: 'big.mp4' }]]);
     expect(answer.status).toBe(413);
+    // The cap in units people read (4096 bytes is 4 KiB), not a byte count.
     expect(answer.body).toMatchObject({ error: 'TOO_LARGE', field: 'file' });
+    expect((answer.body as { message: string }).message).toContain('upload limit of 4 KiB');
     expect(library.accepted).toEqual([]);
     expect(incomingFiles()).toEqual([]);
     // Exactly the cap is fine.

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, onUnauthorized } from './api/client.js';
 import { LiveStore } from './api/live-store.js';
 import type { ChannelDto, PresetDto } from './api/types.js';
-import { AppContext, useLive, type AppState } from './context.js';
+import { AppContext, useChannelStatus, useLive, type AppState } from './context.js';
 import { Link, navigate, usePath } from './router.js';
 import { DashboardPage } from './pages/dashboard.js';
 import { FallbackPage } from './pages/fallback.js';
@@ -125,7 +125,7 @@ function Shell({ initialChannels, onLoggedOut }: { initialChannels: ChannelDto[]
       </a>
       <header className="topbar">
         <Link to="/" className="brand" aria-label="restream dashboard">
-          <span className="brand-dot" aria-hidden="true" />
+          <BrandDot />
           restream
         </Link>
         {channels.length > 1 ? (
@@ -182,6 +182,13 @@ function Shell({ initialChannels, onLoggedOut }: { initialChannels: ChannelDto[]
       </main>
     </AppContext.Provider>
   );
+}
+
+/** The logo's dot: a tally light, red only while the channel is on air (amber on the fallback). */
+function BrandDot() {
+  const status = useChannelStatus();
+  const state = !status?.onAir ? 'off' : status.source === 'fallback' ? 'fallback' : 'live';
+  return <span className="brand-dot" aria-hidden="true" data-state={state} data-testid="brand-dot" />;
 }
 
 /** Whether the dashboard is live (events), polling, or reconnecting. */

@@ -50,6 +50,26 @@ function push(map: Map<string, Series>, id: string, t: number, value: number, ke
 }
 
 /**
+ * The server's recent history joined with what this page saw itself: the server's samples up to its
+ * last one, then this page's newer ones. A reload or a phone shows the last minutes at once.
+ */
+function withHistory(local: Series | undefined, server: Series): Series {
+  const last = server.t[server.t.length - 1];
+  if (last === undefined) return local ?? { t: [], v: [] };
+  if (local && local.t.length >= server.t.length && (local.t[0] ?? Infinity) <= (server.t[0] ?? 0))
+    return local;
+  const t = [...server.t];
+  const v = [...server.v];
+  local?.t.forEach((time, i) => {
+    if (time > last) {
+      t.push(time);
+      v.push(local.v[i] ?? 0);
+    }
+  });
+  return { t, v };
+}
+
+/**
  * The dashboard's live view of `/api/status`: one snapshot, then `/api/events` (Server-Sent Events)
  * keeps it current; stats ticks feed the bitrate history. Where the event stream is unavailable (an
  * older server, a proxy that buffers it) it polls `/api/status` every second and tries the stream
@@ -116,16 +136,20 @@ export class LiveStore {
       const status = await api<StatusDto>('GET', '/api/status');
       if (!this.#running) return;
       const patch: Partial<LiveSnapshot> = { status, error: null };
+      const input = new Map(this.#snapshot.input);
+      for (const channel of status.channels) {
+        if (channel.inputHistory.t.length > 0)
+          input.set(channel.id, withHistory(input.get(channel.id), channel.inputHistory));
+      }
+      patch.input = input;
       if (this.#snapshot.connection === 'polling') {
         const now = Date.now() / 1000;
-        const input = new Map(this.#snapshot.input);
         const outputs = new Map(this.#snapshot.outputs);
         for (const channel of status.channels) {
           push(input, channel.id, now, channel.input?.bitrateKbps ?? 0, inputHistorySec);
           for (const output of channel.outputs)
             push(outputs, output.id, now, output.bitrateKbps, outputHistorySec);
         }
-        patch.input = input;
         patch.outputs = outputs;
       }
       this.#update(patch);

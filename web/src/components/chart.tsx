@@ -142,5 +142,13 @@ export function BitrateChart({
     plot.current?.setData([series.t, series.v]);
   }, [data]);
 
-  return <div className={sparkline ? 'sparkline' : 'chart'} ref={box} role="img" aria-label={label} />;
+  return (
+    <div
+      className={sparkline ? 'sparkline' : 'chart'}
+      ref={box}
+      role="img"
+      aria-label={label}
+      data-points={data?.t.length ?? 0}
+    />
+  );
 }

@@ -1,4 +1,5 @@
 import {
+  Fragment,
   useEffect,
   useId,
   useRef,
@@ -346,5 +347,23 @@ export function SecretOnce({
         Done
       </button>
     </div>
+  );
+}
+
+/**
+ * A URL that wraps only after its `/` and `:` (a `<wbr>` there), so that on a phone
+ * `rtmp://host:1935/live` breaks between its parts instead of mid-word.
+ */
+export function Address({ text, className, testId }: { text: string; className?: string; testId?: string }) {
+  const parts = text.split(/(?<=:\/\/)|(?<=[^/:]\/)(?!\/)/);
+  return (
+    <span className={className ? `address ${className}` : 'address'} data-testid={testId}>
+      {parts.map((part, i) => (
+        <Fragment key={i}>
+          {i > 0 ? <wbr /> : null}
+          {part}
+        </Fragment>
+      ))}
+    </span>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, messageOf } from '../api/client.js';
 import type { PlatformDto, PresetDto, RotatedKeyDto } from '../api/types.js';
-import { ConfirmButton, CopyButton, Notice } from '../components/ui.js';
+import { Address, ConfirmButton, CopyButton, Notice } from '../components/ui.js';
 import { useApp } from '../context.js';
 import { formatKbps } from '../format.js';
 
@@ -47,8 +47,8 @@ export function ObsPage() {
           <span className="copy-label" id="server-label">
             Server
           </span>
-          <code className="copy-value break" aria-labelledby="server-label" data-testid="ingest-url">
-            {channel.ingestUrl}
+          <code className="copy-value" aria-labelledby="server-label" data-testid="ingest-url">
+            <Address text={channel.ingestUrl} />
           </code>
           <CopyButton text={channel.ingestUrl} label="Copy server URL" />
         </div>

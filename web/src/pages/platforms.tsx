@@ -2,7 +2,7 @@ import { useId, useState, type SyntheticEvent } from 'react';
 import { api, fieldErrors, messageOf } from '../api/client.js';
 import { useApiData } from '../api/use-api-data.js';
 import type { PlatformDto, PlatformInput, PlatformPatch, PresetDto } from '../api/types.js';
-import { Badge, ConfirmButton, Field, Notice, Toggle } from '../components/ui.js';
+import { Address, Badge, ConfirmButton, Field, Notice, Toggle } from '../components/ui.js';
 import { useApp } from '../context.js';
 
 type Errors = Record<string, string>;
@@ -77,7 +77,9 @@ export function PlatformsPage() {
                     <dl className="facts facts-compact">
                       <div>
                         <dt>Server</dt>
-                        <dd className="mono break">{platform.url}</dd>
+                        <dd className="mono">
+                          <Address text={platform.url} />
+                        </dd>
                       </div>
                       <div>
                         <dt>Stream key</dt>

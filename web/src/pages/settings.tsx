@@ -36,9 +36,10 @@ const rangeHints: Readonly<Record<string, string>> = {
 };
 
 const cleanStopLabels: Record<CleanStopAction, string> = {
-  'fallback-then-end': 'Play the fallback for a grace period, then end',
-  end: 'End the stream at once',
-  fallback: 'Play the fallback until OBS returns',
+  // Short: a phone's select shows one line, and a longer label is cut off there.
+  'fallback-then-end': 'Fallback, then end',
+  end: 'End at once',
+  fallback: 'Fallback until OBS returns',
 };
 
 function ContinuitySettings() {
@@ -159,7 +160,7 @@ function ContinuityForm({
         <NumberField
           label="Grace period (seconds)"
           error={errors['cleanStopGraceMs']}
-          hint="With “grace period, then end”: an accidental stop/start recovers."
+          hint="With “Fallback, then end”: the fallback plays this long, so an accidental stop/start recovers."
           min={0}
           max={3600}
           step={1}
