@@ -4,6 +4,7 @@ import type { Logger } from '../shared/logger.js';
 import { registerAuthHook, registerAuthRoutes } from './auth-routes.js';
 import type { ApiBackend } from './backend.js';
 import { registerChannelRoutes } from './channel-routes.js';
+import { registerPreviewRoutes } from './preview-routes.js';
 import { registerEventRoutes } from './events-routes.js';
 import { registerFallbackRoutes } from './fallback-routes.js';
 import { registerHistoryRoutes } from './history-routes.js';
@@ -133,6 +134,7 @@ function registerRoutes(app: FastifyInstance, deps: ApiDeps, limiter: RateLimite
   registerFallbackRoutes(app, deps.backend);
   if (deps.hooks) registerHookRoutes(app, deps.hooks);
   registerEventRoutes(app, deps.backend);
+  registerPreviewRoutes(app, deps.backend);
   registerMetricsRoutes(app, deps.backend, { public: deps.metricsPublic ?? false });
   registerHistoryRoutes(app, deps.backend);
   registerWebhookRoutes(app, deps.backend);

@@ -130,6 +130,15 @@ export interface ApiBackend {
     /** The text exposition and its content type. */
     render(): Promise<{ contentType: string; body: string }>;
   };
+  /** The program preview (HTTP-FLV). */
+  readonly preview: {
+    /**
+     * Streams a channel's program into `sink` as FLV from its next keyframe, until the returned
+     * function is called or `onEnd` says it is over (off air, or a viewer stalled and was dropped).
+     * NOT_FOUND (field `id`) for an unknown channel.
+     */
+    watch(channelId: string, sink: PreviewSink, onEnd?: (why: string) => void): () => void;
+  };
   /** Broadcast history. */
   readonly history: {
     /** Broadcasts newest first (NOT_FOUND, field `channelId`, for an unknown channel). */
@@ -146,6 +155,14 @@ export interface ApiBackend {
     /** Removes a webhook (NOT_FOUND, field `id`). */
     remove(id: string): void;
   };
+}
+
+/** Where preview bytes go (an HTTP response): written to, never waited on. */
+export interface PreviewSink {
+  write(chunk: Buffer): boolean;
+  readonly writableLength: number;
+  end(): void;
+  destroy(): void;
 }
 
 /** Options of `ApiBackend.events.subscribe`. */

@@ -310,6 +310,8 @@ export interface ChannelStatusDto {
   outputs: OutputStatusDto[];
   /** Conform jobs queued or running, and those finished in the last 10 minutes. */
   fallbackJobs: FallbackJobDto[];
+  /** Viewers of the program preview (`GET /api/channels/:id/preview.flv`) now. */
+  previewViewers: number;
   /**
    * The input bitrate over the last five minutes, one sample a second: `t` in unix seconds, `v` in
    * kbit/s (0 while nothing comes in), oldest first. A freshly loaded dashboard draws it at once.

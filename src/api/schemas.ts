@@ -247,6 +247,7 @@ export const statusResponse = {
           input: inputStatus,
           outputs: { type: 'array', items: outputStatus },
           fallbackJobs: { type: 'array', items: fallbackJobResponse },
+          previewViewers: { type: 'integer' },
           inputHistory: {
             type: 'object',
             properties: {

@@ -14,6 +14,8 @@ export interface ProgramPacket {
 export interface ProgramReader {
   /** Called for every program packet in order; must not throw and must not block. */
   onPacket(packet: ProgramPacket): void;
+  /** The program was reset (the channel went off air): a stream reader ends its stream here. */
+  onReset?(): void;
 }
 
 /** The state a new reader needs before its first frame. */
@@ -90,6 +92,7 @@ export class Program {
 
   /** Forgets everything: the channel went off air and the next broadcast starts from scratch. */
   reset(): void {
+    for (const reader of [...this.#readers]) reader.onReset?.();
     delete this.#headers.metadata;
     delete this.#headers.video;
     delete this.#headers.audio;

@@ -13,6 +13,7 @@ import {
   type ManualAction,
 } from '../channel/continuity.js';
 import { ChannelRuntime, type ChannelLiveStatus } from './channel-runtime.js';
+import type { ByteSink, FlvViewerEnd } from '../channel/flv-viewer.js';
 import type { FallbackFiles } from './fallback-player.js';
 import { defaultParams, type RenditionParams } from '../fallback/params.js';
 
@@ -82,6 +83,15 @@ export class ChannelManager extends TypedEmitter<EngineEvents> {
   /** Live status of a channel (undefined for an unknown channel). */
   channelStatus(channelId: string): ChannelLiveStatus | undefined {
     return this.#runtimes.get(channelId)?.status();
+  }
+
+  /** A preview viewer of a channel's program (undefined for an unknown channel); see ChannelRuntime. */
+  watchProgram(
+    channelId: string,
+    sink: ByteSink,
+    onEnd?: (why: FlvViewerEnd) => void,
+  ): (() => void) | undefined {
+    return this.#runtime(channelId)?.watchProgram(sink, onEnd);
   }
 
   /** Re-reads a channel's destinations from the store and applies them at once. */

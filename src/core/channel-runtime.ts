@@ -2,6 +2,7 @@ import type { Clock } from '../shared/clock.js';
 import { TypedEmitter } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import { Program } from '../channel/program.js';
+import { FlvViewer, type ByteSink, type FlvViewerEnd } from '../channel/flv-viewer.js';
 import { Switcher, type SourceName } from '../channel/switcher.js';
 import {
   Continuity,
@@ -45,6 +46,8 @@ export interface ChannelLiveStatus {
   fallbackKind: 'upload' | 'slate' | null;
   input: InputSnapshot | null;
   outputs: (OutputStatsSnapshot & { id: string; name: string })[];
+  /** Viewers of the program preview (`preview.flv`) now (absent: none). */
+  previewViewers?: number;
 }
 
 /** Events of a channel runtime. */
@@ -85,6 +88,7 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
   #input: InputStats | undefined;
   #onAir = false;
   #modeSinceWall: string | null = null;
+  readonly #viewers = new Set<FlvViewer>();
 
   constructor(options: ChannelRuntimeOptions) {
     super();
@@ -192,6 +196,24 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     attachPlayer(this.program, player);
   }
 
+  /**
+   * A preview viewer gets the program as FLV bytes from the next keyframe (see FlvViewer); returns
+   * the function to call when it goes away. Counted in `previewViewers`.
+   */
+  watchProgram(sink: ByteSink, onEnd?: (why: FlvViewerEnd) => void): () => void {
+    const viewer: FlvViewer = new FlvViewer(this.program, sink, {
+      clock: this.#options.clock,
+      onClose: (why) => {
+        this.#viewers.delete(viewer);
+        onEnd?.(why);
+      },
+    });
+    this.#viewers.add(viewer);
+    return () => {
+      viewer.close();
+    };
+  }
+
   status(): ChannelLiveStatus {
     const state = this.#continuity.state;
     const wall = (t: number | null): string | null =>
@@ -210,6 +232,7 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
         name: record.name,
         ...output.snapshot(),
       })),
+      previewViewers: this.#viewers.size,
     };
   }
 

@@ -13,8 +13,9 @@ import type { Metrics } from './metrics.js';
 import type { InputHistory } from './input-history.js';
 import { ObservabilityBackend } from './observability-backend.js';
 import { PlatformsBackend, type PresetView } from './platforms-backend.js';
-import { SharedBackend } from './shared-backend.js';
+import { ControlPlaneError, SharedBackend } from './shared-backend.js';
 import { StatusBackend, type ChannelStatusView } from './status-backend.js';
+import type { ByteSink, FlvViewerEnd } from '../channel/flv-viewer.js';
 
 export { ControlPlaneError, type ControlPlaneErrorCode } from './shared-backend.js';
 export type { ChannelDetailView, ChannelView } from './channels-backend.js';
@@ -53,6 +54,12 @@ export interface LiveView {
   channelAction(channelId: string, action: ManualAction): string | undefined;
   /** What a fallback upload for the channel is conformed to: its live parameters, or the defaults. */
   fallbackParams(channelId: string): RenditionParams;
+  /** A preview viewer of the channel's program as FLV; returns its close function (absent: no preview). */
+  watchProgram?(
+    channelId: string,
+    sink: ByteSink,
+    onEnd?: (why: FlvViewerEnd) => void,
+  ): (() => void) | undefined;
 }
 
 /** A fallback conform job, as the fallback library reports it. */
@@ -155,10 +162,14 @@ export class ControlPlane {
   /** Outgoing webhooks. */
   readonly webhooks: ObservabilityBackend['webhooks'];
   readonly #status: StatusBackend;
+  readonly #live: LiveView;
+  readonly #shared: SharedBackend;
 
   constructor(options: ControlPlaneOptions) {
     const { store, live, logger, fallback, rtmpPort } = options;
     const shared = new SharedBackend({ store, live, logger, fallback });
+    this.#live = live;
+    this.#shared = shared;
     this.platforms = new PlatformsBackend(shared);
     this.channels = new ChannelsBackend(shared, typeof rtmpPort === 'number' ? () => rtmpPort : rtmpPort);
     this.fallback = new FallbackBackend(shared);
@@ -196,4 +207,15 @@ export class ControlPlane {
   status(): { channels: ChannelStatusView[] } {
     return this.#status.status();
   }
+
+  /** The program preview: NOT_FOUND (field `id`) for an unknown channel. */
+  readonly preview = {
+    watch: (channelId: string, sink: ByteSink, onEnd?: (why: FlvViewerEnd) => void): (() => void) => {
+      this.#shared.checkChannel(channelId, 'id');
+      const close = this.#live.watchProgram?.(channelId, sink, onEnd);
+      if (close === undefined)
+        throw new ControlPlaneError('NOT_FOUND', `no program for channel '${channelId}'`, 'id');
+      return close;
+    },
+  };
 }

@@ -59,6 +59,7 @@ export class Metrics {
   readonly #source: Gauge<'channel' | 'source'>;
   readonly #inputBitrate: Gauge<'channel'>;
   readonly #inputFps: Gauge<'channel'>;
+  readonly #previewViewers: Gauge<'channel'>;
   readonly #outputState: Gauge<OutputLabels | 'state'>;
   readonly #outputBitrate: Gauge<OutputLabels>;
   readonly #outputBytes: Counter<OutputLabels>;
@@ -124,6 +125,12 @@ export class Metrics {
     this.#inputFps = new Gauge({
       name: 'restream_input_frames_per_second',
       help: 'Frame rate of the live input (0 when none or not yet known)',
+      labelNames: ['channel'],
+      registers,
+    });
+    this.#previewViewers = new Gauge({
+      name: 'restream_preview_viewers',
+      help: 'Viewers of the program preview (preview.flv) now',
       labelNames: ['channel'],
       registers,
     });
@@ -197,6 +204,7 @@ export class Metrics {
       this.#source,
       this.#inputBitrate,
       this.#inputFps,
+      this.#previewViewers,
       this.#outputState,
       this.#outputBitrate,
       this.#outputBytes,
@@ -218,6 +226,7 @@ export class Metrics {
       for (const source of sources) this.#source.set({ channel, source }, source === current ? 1 : 0);
       this.#inputBitrate.set({ channel }, (status?.input?.bitrateKbps ?? 0) * 1000);
       this.#inputFps.set({ channel }, status?.input?.fps ?? 0);
+      this.#previewViewers.set({ channel }, status?.previewViewers ?? 0);
       this.#broadcastCount.inc({ channel }, this.#broadcasts.get(channel) ?? 0);
       const fallback = this.#fallback.get(channel);
       let fallbackMs = 0;

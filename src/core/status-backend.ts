@@ -24,6 +24,8 @@ export interface ChannelStatusView {
   input: InputSnapshot | null;
   outputs: OutputStatusView[];
   fallbackJobs: FallbackJobView[];
+  /** Viewers of the program preview now. */
+  previewViewers: number;
   /** The input bitrate over the last minutes (kbit/s per unix second), for the dashboard's chart. */
   inputHistory: BitrateSeries;
 }
@@ -120,6 +122,7 @@ export class StatusBackend {
         };
       }),
       fallbackJobs,
+      previewViewers: live?.previewViewers ?? 0,
       inputHistory: this.#history?.(id) ?? { t: [], v: [] },
     };
   }
