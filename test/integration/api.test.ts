@@ -70,6 +70,8 @@ const offAir = {
   fallbackEndsAt: null,
   fallbackKind: null,
   fallbackJobs: [],
+  previewViewers: 0,
+  inputHistory: { t: [], v: [] },
 } as const;
 
 let dir: string;
@@ -487,6 +489,8 @@ describe('channels and status', () => {
           fallbackEndsAt: null,
           fallbackKind: null,
           fallbackJobs: [],
+          previewViewers: 0,
+          inputHistory: { t: [], v: [] },
           input,
           outputs: [
             { ...output, name: 'Live' },

@@ -31,6 +31,7 @@ describe('Metrics', () => {
       'restream_channel_source{channel="main",source="none"} 1',
       'restream_input_bitrate_bits_per_second{channel="main"} 0',
       'restream_input_frames_per_second{channel="main"} 0',
+      'restream_preview_viewers{channel="main"} 0',
       'restream_broadcasts_total{channel="main"} 0',
       'restream_fallback_seconds_total{channel="main"} 0',
     ]);
