@@ -33,6 +33,15 @@ const skipReason = [peersSkipReason('ffmpeg', 'ffprobe', 'nginx'), browserSkipRe
 /** How long the page may take to show what the server did (events arrive within a second). */
 const uiTimeoutMs = 20_000;
 
+/** The parts of a `<video>` the test reads (this tsconfig has no DOM types). */
+interface VideoLike {
+  videoWidth: number;
+  videoHeight: number;
+  currentTime: number;
+  muted: boolean;
+  buffered: { length: number; end(index: number): number };
+}
+
 interface PlatformView {
   id: string;
   name: string;
@@ -67,6 +76,30 @@ describe.skipIf(skipReason !== '')(
       await target.evaluate('document.activeElement?.blur()');
       await target.waitForTimeout(400);
       await target.screenshot({ path: join(docsDir, name), fullPage: true, animations: 'disabled' });
+    };
+
+    /**
+     * The player's clock moves on (3 s of playback) at the stream's 640×360. Logs how far behind
+     * the newest received frame it plays, for the README (timings are not asserted).
+     */
+    const expectPlaying = async (video: Locator, when: string): Promise<void> => {
+      await expect
+        .poll(() => video.evaluate((v: VideoLike) => [v.videoWidth, v.videoHeight]), {
+          timeout: uiTimeoutMs,
+          message: `preview size (${when})`,
+        })
+        .toEqual([640, 360]);
+      const start = await video.evaluate((v: VideoLike) => v.currentTime);
+      await expect
+        .poll(() => video.evaluate((v: VideoLike) => v.currentTime), {
+          timeout: uiTimeoutMs,
+          message: `preview playing (${when})`,
+        })
+        .toBeGreaterThan(start + 3);
+      const behind = await video.evaluate((v: VideoLike) =>
+        v.buffered.length ? v.buffered.end(v.buffered.length - 1) - v.currentTime : NaN,
+      );
+      timings.push(`preview ${when}: ${behind.toFixed(2)} s behind the newest frame`);
     };
 
     const goTo = async (tab: string): Promise<void> => {
@@ -235,6 +268,16 @@ describe.skipIf(skipReason !== '')(
       await expect.poll(() => page.getByTestId('brand-dot').getAttribute('data-state')).toBe('live');
       lap('live on the dashboard');
 
+      // The preview plays what the platforms get, at the stream's size, muted until unmuted.
+      const preview = page.getByTestId('preview-video');
+      await expectPlaying(preview, 'live');
+      expect(await preview.evaluate((v: VideoLike) => v.muted)).toBe(true);
+      mkdirSync(docsDir, { recursive: true });
+      await page
+        .getByRole('region', { name: 'Preview' })
+        .screenshot({ path: join(docsDir, 'preview.png'), animations: 'disabled' });
+      lap('preview playing');
+
       // A few seconds of bitrate history, so the graph in the screenshot shows something.
       await page.waitForTimeout(12_000);
       await screenshot('dashboard.png');
@@ -260,6 +303,18 @@ describe.skipIf(skipReason !== '')(
       expect(await page.getByTestId('fallback-reason').textContent()).toBe('OBS connection dropped');
       expect(await banner.textContent()).toMatch(/ends by itself in \d+m/);
       await expect.poll(() => page.getByTestId('brand-dot').getAttribute('data-state')).toBe('fallback');
+      // The preview goes on through the drop, now showing the fallback, without a reload.
+      await expectPlaying(preview, 'fallback');
+
+      // OBS returns: live again, and the preview still plays.
+      const back = publishTestStream({ url: `${server.ingestBase}/${server.ingestKey}` });
+      await expect.poll(() => banner.getAttribute('data-state'), { timeout: uiTimeoutMs }).toBe('live');
+      await expectPlaying(preview, 'live again');
+      await page.getByRole('button', { name: 'Unmute' }).click();
+      expect(await preview.evaluate((v: VideoLike) => v.muted)).toBe(false);
+      await back.kill();
+      await expect.poll(() => banner.getAttribute('data-state'), { timeout: uiTimeoutMs }).toBe('fallback');
+      lap('preview through a drop and a return');
       // The platforms stayed connected through the drop.
       for (const name of ['Twitch', 'YouTube']) {
         expect(

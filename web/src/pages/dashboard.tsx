@@ -11,6 +11,7 @@ import type {
   PlatformDto,
 } from '../api/types.js';
 import { BitrateChart } from '../components/chart.js';
+import { PreviewPlayer } from '../components/preview-player.js';
 import { Badge, ConfirmButton, Notice, Toggle, useNow, type Tone } from '../components/ui.js';
 import { useApp, useChannelStatus, useLive } from '../context.js';
 import {
@@ -100,6 +101,19 @@ export function DashboardPage() {
         </ConfirmButton>
       </div>
       <Notice tone={notice?.tone ?? 'info'}>{notice?.text}</Notice>
+
+      <section className="card preview-card" aria-labelledby="preview-title">
+        <div className="card-head">
+          <h2 id="preview-title">Preview</h2>
+          <span className="muted small">
+            what the platforms get
+            {status.previewViewers > 0
+              ? ` · ${status.previewViewers} ${status.previewViewers === 1 ? 'viewer' : 'viewers'}`
+              : ''}
+          </span>
+        </div>
+        <PreviewPlayer channelId={status.id} onAir={status.onAir} />
+      </section>
 
       <div className="grid">
         <InputCard input={status.input} />
