@@ -28,6 +28,10 @@ export interface ServerConfig {
   hookSecret: string | undefined;
   /** Where to pull a hook-announced stream from, `rtmp://host:port` (default: the hook's tcUrl host). */
   hookPullBase: string | undefined;
+  /** Recordings kept in all, in bytes: past it the oldest finished ones are deleted. */
+  recordingsMaxBytes: number;
+  /** Free disk space below which recording pauses (with a warning) rather than fill the disk. */
+  recordingsMinFreeBytes: number;
 }
 
 /** One configuration option: its flag, environment variable, default and meaning (for --help). */
@@ -60,6 +64,16 @@ const options = {
     env: 'HOOK_PULL_BASE',
     def: '',
     help: 'rtmp://host:port to pull hook-announced streams from',
+  },
+  'recordings-max-gb': {
+    env: 'RECORDINGS_MAX_GB',
+    def: '50',
+    help: 'recordings kept in all, in GB (oldest deleted first)',
+  },
+  'recordings-min-free-gb': {
+    env: 'RECORDINGS_MIN_FREE_GB',
+    def: '2',
+    help: 'free disk below which recording pauses, in GB',
   },
 } as const;
 
@@ -94,6 +108,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
     throw new ConfigError(`${options[name].env} must be 1 or 0, got '${get(name)}'`);
   };
+  const gigabytes = (name: OptionName): number => {
+    const value = Number(get(name));
+    if (get(name).trim() === '' || !Number.isFinite(value) || value < 0)
+      throw new ConfigError(`${options[name].env} must be a number of GB, got '${get(name)}'`);
+    return Math.round(value * 1e9);
+  };
   const logLevel = get('log-level');
   if (!levels.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}`);
   const certFile = get('rtmps-cert');
@@ -113,6 +133,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     metricsPublic: flag('metrics-public'),
     hookSecret: get('hook-secret') || undefined,
     hookPullBase: get('hook-pull-base') || undefined,
+    recordingsMaxBytes: gigabytes('recordings-max-gb'),
+    recordingsMinFreeBytes: gigabytes('recordings-min-free-gb'),
   };
 }
 

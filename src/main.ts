@@ -7,6 +7,8 @@ import { EventHub } from './core/event-hub.js';
 import { History } from './core/history.js';
 import { Metrics } from './core/metrics.js';
 import { InputHistory } from './core/input-history.js';
+import { Recorder, type RecorderOptions } from './core/recorder.js';
+import { join } from 'node:path';
 import { Webhooks, type WebhookSenderOptions } from './core/webhooks.js';
 import { HookHandler } from './core/hooks.js';
 import { FallbackLibrary } from './fallback/library.js';
@@ -37,6 +39,8 @@ export interface StartOptions {
   continuity?: ChannelManagerOptions['continuity'];
   /** Where the one-time admin password notice goes (default: stdout). */
   announce?: (message: string) => void;
+  /** Recorder hooks (tests fake the free disk space and check more often). */
+  recorder?: Pick<RecorderOptions, 'freeBytes' | 'checkIntervalMs'>;
   /** Webhook delivery policy (tests shorten the retry delays). */
   webhooks?: Pick<WebhookSenderOptions, 'retryDelaysMs' | 'timeoutMs'>;
 }
@@ -70,12 +74,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const history = new History({ hub, repo: store.history, logger });
   const webhooks = new Webhooks({ hub, repo: store.webhooks, logger, ...options.webhooks });
   const metrics = new Metrics({ engine: manager, hub, channels: channelIds });
+  const recorder = new Recorder({
+    dir: join(config.dataDir, 'recordings'),
+    store,
+    engine: manager,
+    logger,
+    maxBytes: config.recordingsMaxBytes,
+    minFreeBytes: config.recordingsMinFreeBytes,
+    ...options.recorder,
+  });
   const inputHistory = new InputHistory({
     channels: channelIds,
     bitrateKbps: (id) => manager.channelStatus(id)?.input?.bitrateKbps,
   });
   /** After the engine has ended every broadcast (so its `ended` events are recorded and sent). */
   const closeObservers = async (): Promise<void> => {
+    // The broadcasts have ended, so each recording's file has been ended too: wait for it to close.
+    await recorder.close();
     await webhooks.close();
     history.close();
     metrics.close();
@@ -92,6 +107,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     events: hub,
     metrics,
     inputHistory,
+    recorder,
   });
   const hooks = new HookHandler({
     store,

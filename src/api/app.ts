@@ -5,6 +5,7 @@ import { registerAuthHook, registerAuthRoutes } from './auth-routes.js';
 import type { ApiBackend } from './backend.js';
 import { registerChannelRoutes } from './channel-routes.js';
 import { registerPreviewRoutes } from './preview-routes.js';
+import { registerRecordingRoutes } from './recording-routes.js';
 import { registerEventRoutes } from './events-routes.js';
 import { registerFallbackRoutes } from './fallback-routes.js';
 import { registerHistoryRoutes } from './history-routes.js';
@@ -135,6 +136,7 @@ function registerRoutes(app: FastifyInstance, deps: ApiDeps, limiter: RateLimite
   if (deps.hooks) registerHookRoutes(app, deps.hooks);
   registerEventRoutes(app, deps.backend);
   registerPreviewRoutes(app, deps.backend);
+  registerRecordingRoutes(app, deps.backend);
   registerMetricsRoutes(app, deps.backend, { public: deps.metricsPublic ?? false });
   registerHistoryRoutes(app, deps.backend);
   registerWebhookRoutes(app, deps.backend);

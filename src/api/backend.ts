@@ -12,6 +12,7 @@ import type {
   PlatformInput,
   PlatformPatch,
   PresetDto,
+  RecordingDto,
   StatusDto,
   TokenDto,
   CreatedWebhookDto,
@@ -138,6 +139,15 @@ export interface ApiBackend {
      * NOT_FOUND (field `id`) for an unknown channel.
      */
     watch(channelId: string, sink: PreviewSink, onEnd?: (why: string) => void): () => void;
+  };
+  /** Recordings of broadcasts. */
+  readonly recordings: {
+    /** Newest first, all or one channel's. */
+    list(channelId?: string): RecordingDto[];
+    /** A recording's file on disk, and its name for a download (NOT_FOUND, field `id`). */
+    file(id: string): { path: string; name: string; sizeBytes: number };
+    /** Deletes a recording and its file; NOT_FOUND, or CONFLICT while it is being recorded (field `id`). */
+    remove(id: string): void;
   };
   /** Broadcast history. */
   readonly history: {

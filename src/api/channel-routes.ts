@@ -57,12 +57,15 @@ export function registerChannelRoutes(app: FastifyInstance, backend: ApiBackend)
     (request): ChannelDetailDto => backend.channels.get(request.params.id, ingestHost(request)),
   );
 
-  app.put<{ Params: { id: string }; Body: ChannelPatch }>(
-    '/api/channels/:id',
-    { schema: { params: idParams, body: updateChannelBody, response: { 200: channelDetailResponse } } },
-    (request): ChannelDetailDto =>
-      backend.channels.update(request.params.id, request.body, ingestHost(request)),
-  );
+  // PUT and PATCH both change only the fields given.
+  for (const method of ['put', 'patch'] as const) {
+    app[method]<{ Params: { id: string }; Body: ChannelPatch }>(
+      '/api/channels/:id',
+      { schema: { params: idParams, body: updateChannelBody, response: { 200: channelDetailResponse } } },
+      (request): ChannelDetailDto =>
+        backend.channels.update(request.params.id, request.body, ingestHost(request)),
+    );
+  }
 
   app.delete<{ Params: { id: string } }>(
     '/api/channels/:id',

@@ -104,6 +104,8 @@ export interface ChannelDto {
   platformCount: number;
   /** The continuity settings the channel runs with (its own, else the server's defaults). */
   settings: ChannelSettingsDto;
+  /** Whether each broadcast is recorded (see `GET /api/recordings`). */
+  recording: boolean;
 }
 
 /** `GET/POST/PUT /api/channels/:id`: a channel with its platforms. */
@@ -145,6 +147,8 @@ export interface ChannelPatch {
   name?: string;
   /** Settings to change; the others keep their value. */
   settings?: Partial<ChannelSettingsDto>;
+  /** Record each broadcast from now on (one already on air starts recording at once). */
+  recording?: boolean;
 }
 
 /** Answer of `POST /api/channels/:id/rotate-key`. */
@@ -578,4 +582,28 @@ export interface WebhookPayloadDto {
   reason?: string;
   /** `destination-failed` only: which platform, and why. */
   destination?: { id: string; name: string; error: string };
+}
+
+/** Where a recording stands. */
+export type RecordingStateDto = 'recording' | 'paused' | 'done' | 'interrupted' | 'failed';
+
+/** One recorded broadcast (`GET /api/recordings`). */
+export interface RecordingDto {
+  /** Recording id. */
+  id: string;
+  /** The channel it recorded. */
+  channelId: string;
+  /** ISO-8601 time it started (the broadcast went on air). */
+  startedAt: string;
+  /** ISO-8601 time it ended, or null while recording. */
+  endedAt: string | null;
+  /** Its length so far, in milliseconds. */
+  durationMs: number;
+  /** Its file size so far. */
+  bytes: number;
+  /**
+   * `recording`; `paused` while the disk is below its free-space floor; `done`; `interrupted` (the
+   * server died during it; the file plays up to the cut); `failed`.
+   */
+  state: RecordingStateDto;
 }

@@ -159,7 +159,10 @@ const videoTypes: Readonly<Record<string, string>> = {
  * `sizeBytes`, end inclusive and clamped to the file; undefined when it is malformed, a multi-range, or
  * outside the file.
  */
-function parseByteRange(header: string, sizeBytes: number): { start: number; end: number } | undefined {
+export function parseByteRange(
+  header: string,
+  sizeBytes: number,
+): { start: number; end: number } | undefined {
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match) return undefined;
   const [, first = '', last = ''] = match;

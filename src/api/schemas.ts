@@ -124,7 +124,7 @@ export const updateChannelBody = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: { name: channelName, settings: settingsBody },
+  properties: { name: channelName, settings: settingsBody, recording: { type: 'boolean' } },
 } as const;
 
 const channelProperties = {
@@ -135,6 +135,7 @@ const channelProperties = {
   previewKey: { type: 'string' },
   platformCount: { type: 'integer' },
   settings: settingsResponse,
+  recording: { type: 'boolean' },
 } as const;
 
 /** One channel in `GET /api/channels`. */

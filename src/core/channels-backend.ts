@@ -19,6 +19,8 @@ export interface ChannelView {
   platformCount: number;
   /** The continuity settings it runs with. */
   settings: ContinuitySettings;
+  /** Whether each broadcast is recorded. */
+  recording: boolean;
 }
 
 /** A channel with its platforms. */
@@ -56,6 +58,7 @@ export class ChannelsBackend {
         streamKey: channel.ingestKey,
         platformCount: counts.get(channel.id) ?? 0,
         settings: this.#settingsOf(channel),
+        recording: channel.recording,
       };
       if (channel.previewKey !== null) view.previewKey = channel.previewKey;
       return view;
@@ -86,13 +89,14 @@ export class ChannelsBackend {
 
   readonly update = (
     id: string,
-    patch: { name?: string; settings?: SettingsPatch },
+    patch: { name?: string; settings?: SettingsPatch; recording?: boolean },
     ingestHost: string,
   ): ChannelDetailView => {
     this.#shared.checkChannel(id, 'id');
     checkSettings(patch.settings);
     const fields: Parameters<Store['channels']['update']>[1] = {};
     if (patch.name !== undefined) fields.name = patch.name;
+    if (patch.recording !== undefined) fields.recording = patch.recording;
     if (patch.settings) fields.settings = patch.settings;
     this.#shared.store.channels.update(id, fields);
     // Saved first, so the engine reads the new values (and a restart keeps them).

@@ -3,7 +3,7 @@ import type { ContinuitySettings, ManualAction } from '../channel/continuity.js'
 import type { RenditionParams } from '../fallback/params.js';
 import type { OutputStatsSnapshot } from '../relay/output-stats.js';
 import { platformPresets } from '../relay/presets.js';
-import type { Store } from '../store/index.js';
+import type { Recording, Store } from '../store/index.js';
 import { AuthBackend } from './auth-backend.js';
 import type { ChannelLiveStatus as RuntimeLiveStatus } from './channel-runtime.js';
 import { ChannelsBackend } from './channels-backend.js';
@@ -11,6 +11,7 @@ import type { EventHub } from './event-hub.js';
 import { FallbackBackend } from './fallback-backend.js';
 import type { Metrics } from './metrics.js';
 import type { InputHistory } from './input-history.js';
+import type { Recorder } from './recorder.js';
 import { ObservabilityBackend } from './observability-backend.js';
 import { PlatformsBackend, type PresetView } from './platforms-backend.js';
 import { ControlPlaneError, SharedBackend } from './shared-backend.js';
@@ -136,6 +137,8 @@ export interface ControlPlaneOptions {
   events?: Pick<EventHub, 'subscribe'>;
   /** Prometheus metrics (absent: an empty exposition). */
   metrics?: Pick<Metrics, 'render'>;
+  /** The broadcast recorder (absent: no recordings). */
+  recorder?: Pick<Recorder, 'list' | 'file' | 'remove'>;
   /** Recent input bitrate per channel, served with the status (absent: empty). */
   inputHistory?: Pick<InputHistory, 'series'>;
 }
@@ -163,12 +166,14 @@ export class ControlPlane {
   readonly webhooks: ObservabilityBackend['webhooks'];
   readonly #status: StatusBackend;
   readonly #live: LiveView;
+  readonly #recorder: ControlPlaneOptions['recorder'];
   readonly #shared: SharedBackend;
 
   constructor(options: ControlPlaneOptions) {
     const { store, live, logger, fallback, rtmpPort } = options;
     const shared = new SharedBackend({ store, live, logger, fallback });
     this.#live = live;
+    this.#recorder = options.recorder;
     this.#shared = shared;
     this.platforms = new PlatformsBackend(shared);
     this.channels = new ChannelsBackend(shared, typeof rtmpPort === 'number' ? () => rtmpPort : rtmpPort);
@@ -207,6 +212,27 @@ export class ControlPlane {
   status(): { channels: ChannelStatusView[] } {
     return this.#status.status();
   }
+
+  /** Recordings: the recorder's files, with the API's errors. */
+  readonly recordings = {
+    list: (channelId?: string): Recording[] => this.#recorder?.list(channelId) ?? [],
+    file: (id: string): { path: string; name: string; sizeBytes: number } => {
+      const found = this.#recorder?.file(id);
+      if (!found) throw new ControlPlaneError('NOT_FOUND', `no recording '${id}'`, 'id');
+      return { path: found.path, name: found.recording.file, sizeBytes: found.recording.bytes };
+    },
+    remove: (id: string): void => {
+      const result = this.#recorder?.remove(id) ?? 'unknown';
+      if (result === 'unknown') throw new ControlPlaneError('NOT_FOUND', `no recording '${id}'`, 'id');
+      if (result === 'active') {
+        throw new ControlPlaneError(
+          'CONFLICT',
+          'this recording is being written: end the broadcast or turn recording off first',
+          'id',
+        );
+      }
+    },
+  };
 
   /** The program preview: NOT_FOUND (field `id`) for an unknown channel. */
   readonly preview = {

@@ -16,6 +16,8 @@ export interface Channel {
   createdAt: string;
   /** The continuity settings this channel overrides; absent fields follow the server's defaults. */
   settings: ChannelSettings;
+  /** Whether each broadcast of the channel is recorded. */
+  recording: boolean;
 }
 
 /** What a clean stop from OBS leads to (see src/channel/continuity.ts). */
@@ -45,6 +47,8 @@ export interface ChannelPatch {
   name?: string;
   /** Settings to set (merged into the stored ones). */
   settings?: ChannelSettings;
+  /** Record each broadcast, or stop doing so. */
+  recording?: boolean;
 }
 
 /** What a presented stream key opened: publishing to a channel, or watching its program. */
@@ -62,6 +66,7 @@ interface ChannelRow {
   preview_key: string | null;
   created_at: string;
   settings: string;
+  recording: number;
 }
 
 const cleanStopActions: readonly string[] = ['fallback-then-end', 'end', 'fallback'];
@@ -107,6 +112,7 @@ function toChannel(row: ChannelRow): Channel {
     previewKey: row.preview_key,
     createdAt: row.created_at,
     settings: parseSettings(row.settings),
+    recording: row.recording === 1,
   };
 }
 
@@ -176,8 +182,13 @@ export class ChannelsRepo {
       const settings = { ...channel.settings, ...patch.settings };
       try {
         this.#db
-          .prepare('UPDATE channels SET name = ?, settings = ? WHERE id = ?')
-          .run(patch.name ?? channel.name, JSON.stringify(settings), id);
+          .prepare('UPDATE channels SET name = ?, settings = ?, recording = ? WHERE id = ?')
+          .run(
+            patch.name ?? channel.name,
+            JSON.stringify(settings),
+            (patch.recording ?? channel.recording) ? 1 : 0,
+            id,
+          );
       } catch (err) {
         // The row itself exists: a unique violation here can only be the name.
         throw this.#conflict(err, 'name');

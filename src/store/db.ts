@@ -9,6 +9,7 @@ import { DestinationsRepo, type DestinationWithKey } from './destinations-repo.j
 import { StoreError } from './errors.js';
 import { SettingsRepo } from './settings-repo.js';
 import { HistoryRepo } from './history-repo.js';
+import { RecordingsRepo } from './recordings-repo.js';
 import { WebhooksRepo } from './webhooks-repo.js';
 
 /** File name of the database inside the data directory. */
@@ -39,6 +40,7 @@ export interface Store {
   readonly auth: AuthRepo;
   /** Broadcast sessions with their switches and output failures. */
   readonly history: HistoryRepo;
+  readonly recordings: RecordingsRepo;
   /** Outgoing webhooks, per channel. */
   readonly webhooks: WebhooksRepo;
   /**
@@ -97,6 +99,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     settings,
     auth,
     history: new HistoryRepo(db),
+    recordings: new RecordingsRepo(db),
     webhooks: new WebhooksRepo(db, now),
     destinationsForChannel: (channelId) => destinations.listWithKeys(channelId),
     close: () => {

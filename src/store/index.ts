@@ -10,6 +10,7 @@ export {
   type DestinationPatch,
 } from './destinations-repo.js';
 export { SettingsRepo } from './settings-repo.js';
+export { RecordingsRepo, recordingStates, type Recording, type RecordingState } from './recordings-repo.js';
 export { AuthRepo, type ApiToken, type CreatedApiToken } from './auth-repo.js';
 export { hashPassword, verifyPassword } from './password.js';
 export {

@@ -381,6 +381,7 @@ describe('channels and status', () => {
         streamKey: main.ingestKey,
         previewKey: main.previewKey,
         platformCount: 1,
+        recording: false,
         settings: {
           stallTimeoutMs: 2000,
           cleanStopAction: 'fallback-then-end',

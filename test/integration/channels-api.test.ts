@@ -163,6 +163,7 @@ describe('channels', () => {
       previewKey: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown,
       platformCount: 0,
       settings: builtIn,
+      recording: false,
       platforms: [],
     });
     expect(created.headers['location']).toBe('/api/channels/late-night-show');
