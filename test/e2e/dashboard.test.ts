@@ -246,6 +246,20 @@ describe.skipIf(skipReason !== '')(
       lap('fallback uploaded and conformed');
     });
 
+    it('turns recording on from the Recordings page (stored with the channel)', async () => {
+      await goTo('Recordings');
+      await page.getByText('No recordings yet').waitFor();
+      const toggle = page.getByRole('switch', { name: 'Record every broadcast' });
+      expect(await toggle.getAttribute('aria-checked')).toBe('false');
+      await toggle.click();
+      await expect
+        .poll(
+          async () => (await server.api<{ recording: boolean }>('GET', '/api/channels/main')).body.recording,
+        )
+        .toBe(true);
+      await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('true');
+    });
+
     it('shows LIVE and the platforms live while OBS publishes, then FALLBACK with the reason when it drops', async () => {
       await goTo('Dashboard');
       const publisher = publishTestStream({ url: `${server.ingestBase}/${server.ingestKey}` });
@@ -331,8 +345,42 @@ describe.skipIf(skipReason !== '')(
       lap('ended');
     });
 
+    it('lists the broadcast as one recording that plays in the page, downloads, and deletes', async () => {
+      await goTo('Recordings');
+      const row = page.getByTestId('recording-row');
+      await expect.poll(() => row.count(), { timeout: uiTimeoutMs }).toBe(1);
+      await row.getByText('Done').waitFor({ timeout: uiTimeoutMs });
+      await row.getByRole('button', { name: 'Play' }).click();
+      const video = page.getByTestId('recording-video');
+      await expect
+        .poll(() => video.evaluate((v: VideoLike) => [v.videoWidth, v.videoHeight]), { timeout: uiTimeoutMs })
+        .toEqual([640, 360]);
+      await expect
+        .poll(() => video.evaluate((v: VideoLike) => v.currentTime), { timeout: uiTimeoutMs })
+        .toBeGreaterThan(1);
+      await video.evaluate((v: VideoLike & { pause(): void }) => {
+        v.pause();
+      });
+      await screenshot('recordings.png');
+      // The download link serves the file as an attachment (with the page's own session cookie).
+      const href = await row.getByRole('link', { name: 'Download' }).getAttribute('href');
+      const download = await page.request.get(`${server.httpBase}${href!}`);
+      expect(download.status()).toBe(200);
+      expect(download.headers()['content-disposition']).toMatch(/^attachment; filename=".+\.mp4"$/);
+      expect((await download.body()).length).toBeGreaterThan(100_000);
+      // Deleted after asking; the file goes with it.
+      await row.getByRole('button', { name: 'Delete' }).click();
+      await page
+        .getByRole('dialog', { name: 'Delete this recording?' })
+        .getByRole('button', { name: 'Delete' })
+        .click();
+      await page.getByText('No recordings yet').waitFor();
+      expect((await server.api<unknown[]>('GET', '/api/recordings')).body).toEqual([]);
+      lap('recordings page');
+    });
+
     it('fits a 390 px phone on every page after the window narrows from a desktop', async () => {
-      for (const tab of ['Dashboard', 'Platforms', 'Fallback', 'OBS setup', 'Settings']) {
+      for (const tab of ['Dashboard', 'Platforms', 'Fallback', 'Recordings', 'OBS setup', 'Settings']) {
         await page.setViewportSize({ width: 1280, height: 860 });
         await goTo(tab);
         await page.getByRole('heading', { level: 1 }).first().waitFor({ state: 'attached' });

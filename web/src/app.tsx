@@ -9,12 +9,14 @@ import { FallbackPage } from './pages/fallback.js';
 import { LoginPage } from './pages/login.js';
 import { ObsPage } from './pages/obs.js';
 import { PlatformsPage } from './pages/platforms.js';
+import { RecordingsPage } from './pages/recordings.js';
 import { SettingsPage } from './pages/settings.js';
 
 const pages = [
   { path: '/', label: 'Dashboard', Page: DashboardPage },
   { path: '/platforms', label: 'Platforms', Page: PlatformsPage },
   { path: '/fallback', label: 'Fallback', Page: FallbackPage },
+  { path: '/recordings', label: 'Recordings', short: 'Rec', Page: RecordingsPage },
   { path: '/obs', label: 'OBS setup', short: 'OBS', Page: ObsPage },
   { path: '/settings', label: 'Settings', Page: SettingsPage },
 ] as const;

@@ -23,6 +23,8 @@ export type {
   PlatformInput,
   PlatformPatch,
   PresetDto,
+  RecordingDto,
+  RecordingStateDto,
   RotatedKeyDto,
   StatsEventDto,
   StatusDto,
