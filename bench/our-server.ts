@@ -28,6 +28,10 @@ export interface OurServer {
   readonly process: PeerProcess;
   /** Where OBS (the bench's ffmpeg) publishes. */
   readonly publishUrl: string;
+  /** `http://127.0.0.1:PORT` */
+  readonly httpBase: string;
+  /** `Bearer …`, for requests the bench makes itself (the preview's viewers). */
+  readonly authorization: string;
   /** Adds a platform `{name, url: appUrl, streamKey: key}`. */
   addPlatform(name: string, appUrl: string, key: string): Promise<void>;
   /** The main channel's outputs. */
@@ -121,6 +125,8 @@ export async function startOurServer(options: OurServerOptions = {}): Promise<Ou
     process: peer,
     // ingestUrl names the configured host; the bench always publishes over loopback.
     publishUrl: `rtmp://127.0.0.1:${rtmpPort}/live/${main.streamKey}`,
+    httpBase: base,
+    authorization: bearer,
     addPlatform: async (name, appUrl, key) => {
       await call('POST', '/api/platforms', { name, url: appUrl, streamKey: key }, bearer);
     },

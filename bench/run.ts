@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { defaultContinuityOptions, runContinuity, type ContinuityResult } from './continuity.js';
 import { runOne, type RunResult } from './measure.js';
 import { runSlowSink, type SlowSinkResult } from './slow-sink.js';
+import { previewTable, runPreview, type PreviewResult } from './preview.js';
 import { startNginx, type BenchNginx } from './nginx.js';
 import { hostTicks } from './proc-stats.js';
 import { continuityTable, markdownTable, slowSinkTable, targetLines, withRatios } from './report.js';
@@ -32,6 +33,9 @@ const usage = `Usage: npm run bench -- [options]   (or: npx tsx bench/run.ts [op
   --no-continuity        leave it out
   --continuity-only      run only the continuity section (about 1.5 min; 1 with --quick)
   --continuity-reps 3    drops and stalls each in that section (default 3, --quick 1)
+  --preview              include the preview section: N = 10 (or --preview-n) with 0, 1 and 10 viewers
+  --preview-only         run only the preview section
+  --preview-n 10         N of the preview section
   --help`;
 
 interface Options {
@@ -44,6 +48,10 @@ interface Options {
   continuityReps: number;
   /** Only the continuity section. */
   continuityOnly: boolean;
+  /** N of the preview section (0: skipped). */
+  previewN: number;
+  /** Only the preview section. */
+  previewOnly: boolean;
 }
 
 function parseOptions(): Options {
@@ -59,6 +67,9 @@ function parseOptions(): Options {
       'no-continuity': { type: 'boolean' },
       'continuity-only': { type: 'boolean' },
       'continuity-reps': { type: 'string' },
+      preview: { type: 'boolean' },
+      'preview-only': { type: 'boolean' },
+      'preview-n': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -90,7 +101,34 @@ function parseOptions(): Options {
   if (!Number.isInteger(continuityReps) || continuityReps < 1 || continuityReps > 20)
     throw new Error('--continuity-reps: 1..20');
   if (values['no-continuity'] === true) continuityReps = 0;
-  return { ns, seconds, warmupSeconds, systems, slowN, continuityReps, continuityOnly };
+  const previewOnly = values['preview-only'] === true;
+  const previewN = values.preview === true || previewOnly ? Number(values['preview-n'] ?? 10) : 0;
+  if (!Number.isInteger(previewN) || previewN < 0 || previewN > 500) throw new Error('--preview-n: 1..500');
+  if (previewOnly) {
+    // Only the preview: nothing else runs.
+    return {
+      ns,
+      seconds,
+      warmupSeconds,
+      systems,
+      slowN: 0,
+      continuityReps: 0,
+      continuityOnly: true,
+      previewN,
+      previewOnly,
+    };
+  }
+  return {
+    ns,
+    seconds,
+    warmupSeconds,
+    systems,
+    slowN,
+    continuityReps,
+    continuityOnly,
+    previewN,
+    previewOnly,
+  };
 }
 
 const log = (line: string): void => {
@@ -157,8 +195,12 @@ async function main(): Promise<void> {
     ? 0
     : options.ns.length * options.systems.length + (options.slowN > 0 ? 2 : 0);
   const continuityBudgetMs = options.continuityReps > 0 ? 300_000 + options.continuityReps * 60_000 : 0;
+  const previewBudgetMs = options.previewN > 0 ? 3 * (options.seconds + 10) * 1000 + 180_000 : 0;
   const budgetMs =
-    runs * (options.seconds + options.warmupSeconds + 120) * 1000 + continuityBudgetMs + 60_000;
+    runs * (options.seconds + options.warmupSeconds + 120) * 1000 +
+    continuityBudgetMs +
+    previewBudgetMs +
+    60_000;
   setTimeout(() => {
     log(`watchdog: the bench ran past ${(budgetMs / 60_000).toFixed(0)} min; stopping everything`);
     process.exit(3);
@@ -186,6 +228,7 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   let slow: SlowSinkResult | undefined;
   let continuity: ContinuityResult | undefined;
+  let preview: PreviewResult | undefined;
   try {
     sink = await startNginx('sink', [{ name: 'sink' }], true);
     for (const n of options.continuityOnly ? [] : options.ns) {
@@ -209,6 +252,10 @@ async function main(): Promise<void> {
       } finally {
         await slowSink.stop();
       }
+    }
+    if (options.previewN > 0) {
+      log(`preview: restream N=${options.previewN} with 0, 1 and 10 viewers`);
+      preview = await runPreview(options.previewN, [0, 1, 10], sink, mediaFile, options, log);
     }
     if (options.continuityReps > 0) {
       log(`continuity (issue #3): restream, ${options.continuityReps} drop(s) and stall(s)`);
@@ -272,6 +319,7 @@ async function main(): Promise<void> {
     const topGaps = continuity.receiver?.video.top.map((g) => `${g.gapMs.toFixed(0)} ms (${g.event})`);
     if (topGaps !== undefined) out.push(`Largest video DTS gaps at the receiver: ${topGaps.join(', ')}.`, '');
   }
+  if (preview !== undefined) out.push('', '### Preview (issue #13)', '', previewTable(preview), '');
   const notes = results.flatMap((r) => r.notes.map((n) => `- ${r.system} N=${r.n}: ${n}`));
   if (slow !== undefined) notes.push(...slow.notes.map((n) => `- slow sink: ${n}`));
   if (continuity !== undefined) notes.push(...continuity.notes.map((n) => `- continuity: ${n}`));
@@ -293,6 +341,7 @@ async function main(): Promise<void> {
     results: rows,
     slowSink: slow,
     continuity,
+    preview,
     verdicts,
   };
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
