@@ -83,6 +83,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     minFreeBytes: config.recordingsMinFreeBytes,
     ...options.recorder,
   });
+  recorder.on('warning', (channelId, message) => {
+    hub.recordingWarning(channelId, message);
+  });
   const inputHistory = new InputHistory({
     channels: channelIds,
     bitrateKbps: (id) => manager.channelStatus(id)?.input?.bitrateKbps,

@@ -477,7 +477,18 @@ export type ServerEventDto =
   | { id: number; event: 'channel'; data: ChannelEventDto }
   | { id: number; event: 'output'; data: OutputEventDto }
   | { id: number; event: 'job'; data: JobEventDto }
-  | { id: number; event: 'stats'; data: StatsEventDto };
+  | { id: number; event: 'stats'; data: StatsEventDto }
+  | { id: number; event: 'recording'; data: RecordingWarningDto };
+
+/** SSE `recording`: a channel's recording paused, or could not start, for want of disk space. */
+export interface RecordingWarningDto {
+  /** The channel. */
+  channelId: string;
+  /** ISO-8601 time. */
+  at: string;
+  /** What happened, in words. */
+  message: string;
+}
 
 /** A change of wanted source during a broadcast. */
 export interface HistorySwitchDto {

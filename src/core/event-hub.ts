@@ -85,12 +85,21 @@ export interface StatsEvent {
   outputs: OutputStatsEvent[];
 }
 
+/** A recording that cannot go on as asked (the disk is below its floor): paused, or not started. */
+export interface RecordingWarningEvent {
+  channelId: string;
+  at: string;
+  /** In words, for the dashboard. */
+  message: string;
+}
+
 /** An event as subscribers (the SSE route) get it: a sequence number, a name and its data. */
 export type SequencedEvent =
   | { id: number; event: 'channel'; data: ChannelEvent }
   | { id: number; event: 'output'; data: OutputEvent }
   | { id: number; event: 'job'; data: JobEvent }
-  | { id: number; event: 'stats'; data: StatsEvent };
+  | { id: number; event: 'stats'; data: StatsEvent }
+  | { id: number; event: 'recording'; data: RecordingWarningEvent };
 
 /** The moments webhooks and history care about, derived from the engine's events. */
 export interface LifecycleEvent {
@@ -359,6 +368,12 @@ export class EventHub extends TypedEmitter<EventHubEvents> {
       }
     }
     this.removeAllListeners();
+  }
+
+  /** Tells subscribers that a channel's recording is paused or cannot start (the recorder calls it). */
+  recordingWarning(channelId: string, message: string): void {
+    if (this.#closed) return;
+    this.#publish({ id: 0, event: 'recording', data: { channelId, at: this.#wall(this.#now()), message } });
   }
 
   /** One stats event per channel now (the tick calls it; tests may too). */

@@ -115,6 +115,10 @@ describe.skipIf(skip !== '')(`recording${skip ? ` (skipped: ${skip})` : ''}`, ()
       start: { recorder: { freeBytes: () => Promise.resolve(disk.freeBytes), checkIntervalMs: 200 } },
     });
     expect((await test.api('PATCH', '/api/channels/main', { recording: true })).status).toBe(200);
+    const warnings: string[] = [];
+    test.server.events.subscribe((event) => {
+      if (event.event === 'recording') warnings.push(event.data.message);
+    });
     const ingest = `${test.ingestBase}/${test.ingestKey}`;
     const recordings = async (): Promise<RecordingView[]> =>
       (await test.api<RecordingView[]>('GET', '/api/recordings')).body;
@@ -128,6 +132,9 @@ describe.skipIf(skip !== '')(`recording${skip ? ` (skipped: ${skip})` : ''}`, ()
     await new Promise((resolve) => setTimeout(resolve, 3000));
     disk.freeBytes = 0.5e9; // below the 1 GB floor
     await waitFor(async () => (await recordings())[0]?.state === 'paused', { what: 'paused' });
+    // Said once, as an event (SSE `recording`) and in the log.
+    await waitFor(() => warnings.length > 0, { what: 'a warning event' });
+    expect(warnings).toEqual(['recording paused: less than 1 GB free']);
     const pausedAt = (await recordings())[0]!.bytes;
     await new Promise((resolve) => setTimeout(resolve, 2000));
     // Nothing written while paused (the last fragment may still have been flushing).

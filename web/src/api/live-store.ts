@@ -4,6 +4,7 @@ import type {
   ChannelStatusDto,
   JobEventDto,
   OutputEventDto,
+  RecordingWarningDto,
   StatsEventDto,
   StatusDto,
 } from './types.js';
@@ -32,6 +33,8 @@ export interface LiveSnapshot {
   input: ReadonlyMap<string, Series>;
   /** Output bitrate per platform id. */
   outputs: ReadonlyMap<string, Series>;
+  /** The latest recording warning per channel id (disk below its floor). */
+  recordingWarnings: ReadonlyMap<string, RecordingWarningDto>;
 }
 
 function push(map: Map<string, Series>, id: string, t: number, value: number, keepSec: number): void {
@@ -82,6 +85,7 @@ export class LiveStore {
     error: null,
     input: new Map(),
     outputs: new Map(),
+    recordingWarnings: new Map(),
   };
   readonly #listeners = new Set<() => void>();
   #source: EventSource | undefined;
@@ -217,6 +221,12 @@ export class LiveStore {
     });
     source.addEventListener('output', (event) => {
       this.#onOutput(JSON.parse((event as MessageEvent<string>).data) as OutputEventDto);
+    });
+    source.addEventListener('recording', (event) => {
+      const warning = JSON.parse((event as MessageEvent<string>).data) as RecordingWarningDto;
+      const recordingWarnings = new Map(this.#snapshot.recordingWarnings);
+      recordingWarnings.set(warning.channelId, warning);
+      this.#update({ recordingWarnings });
     });
     source.addEventListener('job', (event) => {
       this.#onJob(JSON.parse((event as MessageEvent<string>).data) as JobEventDto);

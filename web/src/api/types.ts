@@ -24,6 +24,7 @@ export type {
   PlatformPatch,
   PresetDto,
   RecordingDto,
+  RecordingWarningDto,
   RecordingStateDto,
   RotatedKeyDto,
   StatsEventDto,

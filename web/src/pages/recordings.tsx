@@ -3,8 +3,8 @@ import { api, messageOf } from '../api/client.js';
 import type { RecordingDto, RecordingStateDto } from '../api/types.js';
 import { useApiData } from '../api/use-api-data.js';
 import { Badge, ConfirmButton, Notice, Toggle, type Tone } from '../components/ui.js';
-import { useApp } from '../context.js';
-import { formatBytes, formatDuration } from '../format.js';
+import { useApp, useLive } from '../context.js';
+import { clockTime, formatBytes, formatDuration } from '../format.js';
 
 const stateLabels: Record<RecordingStateDto, { text: string; tone: Tone }> = {
   recording: { text: 'Recording', tone: 'bad' },
@@ -37,6 +37,13 @@ export function RecordingsPage() {
   const recordings = list.data ?? [];
   const writing = recordings.some((r) => r.state === 'recording' || r.state === 'paused');
   const { reload } = list;
+  const warning = useLive().recordingWarnings.get(channelId);
+  // Shown while a recording is paused, or when none could start since the warning came.
+  const newest = recordings[0];
+  const showWarning =
+    warning !== undefined &&
+    (newest?.state === 'paused' ||
+      (!recordings.some((r) => r.state === 'recording') && (newest?.startedAt ?? '') < warning.at));
 
   // Sizes and lengths grow while a broadcast is recorded.
   useEffect(() => {
@@ -83,6 +90,11 @@ export function RecordingsPage() {
           fallback included.
         </p>
         <Notice tone="bad">{notice}</Notice>
+        {showWarning ? (
+          <Notice tone="warn">
+            {clockTime(warning.at)}: {warning.message}
+          </Notice>
+        ) : null}
       </section>
 
       {playing !== null ? (
