@@ -42,7 +42,12 @@ function startViewer(server: OurServer): { bytes: () => number; stop: () => void
     if (!response.body) return;
     for await (const chunk of response.body) bytes += (chunk as Uint8Array).length;
   })().catch(() => undefined);
-  return { bytes: () => bytes, stop: () => { controller.abort(); } };
+  return {
+    bytes: () => bytes,
+    stop: () => {
+      controller.abort();
+    },
+  };
 }
 
 /** This server at `n` destinations, measured with each of `viewerCounts` preview viewers. */
