@@ -12,7 +12,7 @@ import {
   type ContinuitySettings,
   type ManualAction,
 } from '../channel/continuity.js';
-import { ChannelRuntime, type ChannelLiveStatus } from './channel-runtime.js';
+import { ChannelRuntime, type ChannelLiveStatus, type ProgramWatcher } from './channel-runtime.js';
 import type { ByteSink, FlvViewerEnd } from '../channel/flv-viewer.js';
 import type { FallbackFiles } from './fallback-player.js';
 import { defaultParams, type RenditionParams } from '../fallback/params.js';
@@ -90,8 +90,9 @@ export class ChannelManager extends TypedEmitter<EngineEvents> {
     channelId: string,
     sink: ByteSink,
     onEnd?: (why: FlvViewerEnd) => void,
+    role?: ProgramWatcher,
   ): (() => void) | undefined {
-    return this.#runtime(channelId)?.watchProgram(sink, onEnd);
+    return this.#runtime(channelId)?.watchProgram(sink, onEnd, role);
   }
 
   /** Re-reads a channel's destinations from the store and applies them at once. */

@@ -32,6 +32,9 @@ export interface DestinationRecord {
   preset?: string | null;
 }
 
+/** Who reads the program as FLV: a preview viewer (counted) or the recorder. */
+export type ProgramWatcher = 'preview' | 'recording';
+
 /** The live status of one channel. */
 export interface ChannelLiveStatus {
   onAir: boolean;
@@ -197,10 +200,15 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
   }
 
   /**
-   * A preview viewer gets the program as FLV bytes from the next keyframe (see FlvViewer); returns
-   * the function to call when it goes away. Counted in `previewViewers`.
+   * A reader gets the program as FLV bytes from the next keyframe (see FlvViewer); returns the
+   * function to call when it goes away. Preview viewers are counted in `previewViewers`; the recorder
+   * is not a viewer.
    */
-  watchProgram(sink: ByteSink, onEnd?: (why: FlvViewerEnd) => void): () => void {
+  watchProgram(
+    sink: ByteSink,
+    onEnd?: (why: FlvViewerEnd) => void,
+    role: ProgramWatcher = 'preview',
+  ): () => void {
     const viewer: FlvViewer = new FlvViewer(this.program, sink, {
       clock: this.#options.clock,
       onClose: (why) => {
@@ -208,7 +216,7 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
         onEnd?.(why);
       },
     });
-    this.#viewers.add(viewer);
+    if (role === 'preview') this.#viewers.add(viewer);
     return () => {
       viewer.close();
     };

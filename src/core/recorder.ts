@@ -17,6 +17,7 @@ export interface RecorderEngine {
     channelId: string,
     sink: ByteSink,
     onEnd?: (why: FlvViewerEnd) => void,
+    role?: 'recording',
   ): (() => void) | undefined;
 }
 
@@ -247,9 +248,14 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
         stdin.end();
       },
     };
-    active.detach = this.#options.engine.watchProgram(active.recording.channelId, sink, () => {
-      active.detach = undefined;
-    });
+    active.detach = this.#options.engine.watchProgram(
+      active.recording.channelId,
+      sink,
+      () => {
+        active.detach = undefined;
+      },
+      'recording',
+    );
   }
 
   #end(active: Active): void {

@@ -286,6 +286,8 @@ describe.skipIf(skipReason !== '')(
       const preview = page.getByTestId('preview-video');
       await expectPlaying(preview, 'live');
       expect(await preview.evaluate((v: VideoLike) => v.muted)).toBe(true);
+      // This page is the one viewer (the recorder reads the program too, but is not a viewer).
+      await page.getByRole('region', { name: 'Preview' }).getByText('· 1 viewer').waitFor();
       mkdirSync(docsDir, { recursive: true });
       await page
         .getByRole('region', { name: 'Preview' })

@@ -60,6 +60,12 @@ describe.skipIf(skip !== '')(`recording${skip ? ` (skipped: ${skip})` : ''}`, ()
     await waitFor(async () => (await test.api<RecordingView[]>('GET', '/api/recordings')).body.length === 1, {
       what: 'a recording started',
     });
+    // The recorder reads the program but is not a preview viewer.
+    const { body: status } = await test.api<{ channels: { id: string; previewViewers: number }[] }>(
+      'GET',
+      '/api/status',
+    );
+    expect(status.channels.find((c) => c.id === 'main')?.previewViewers).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 10_000));
     await first.kill();
     await waitFor(async () => (await sourceOf(test)) === 'fallback', { what: 'the fallback on air' });
