@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { api, messageOf } from '../api/client.js';
 import { inputHistorySec, outputHistorySec } from '../api/live-store.js';
 import { useApiData } from '../api/use-api-data.js';
@@ -11,7 +11,6 @@ import type {
   PlatformDto,
 } from '../api/types.js';
 import { BitrateChart } from '../components/chart.js';
-import { PreviewPlayer } from '../components/preview-player.js';
 import { Badge, ConfirmButton, Notice, Toggle, useNow, type Tone } from '../components/ui.js';
 import { useApp, useChannelStatus, useLive } from '../context.js';
 import {
@@ -25,6 +24,11 @@ import {
   stateText,
 } from '../format.js';
 import { Link } from '../router.js';
+
+// mpegts.js is a quarter of a megabyte minified: loaded with the dashboard's preview, not with every page.
+const PreviewPlayer = lazy(() =>
+  import('../components/preview-player.js').then((m) => ({ default: m.PreviewPlayer })),
+);
 
 export function DashboardPage() {
   const { channel, live } = useApp();
@@ -112,7 +116,9 @@ export function DashboardPage() {
               : ''}
           </span>
         </div>
-        <PreviewPlayer channelId={status.id} onAir={status.onAir} />
+        <Suspense fallback={<p className="muted">Loading the player…</p>}>
+          <PreviewPlayer channelId={status.id} onAir={status.onAir} />
+        </Suspense>
       </section>
 
       <div className="grid">
