@@ -20,7 +20,7 @@ import {
   type FallbackJob,
   type FallbackUploads,
   type LiveView,
-} from '../../src/core/control-plane.js';
+} from '../../src/control/control-plane.js';
 import { FallbackError, type FallbackErrorCode } from '../../src/fallback/errors.js';
 import type { FallbackLibrary } from '../../src/fallback/library.js';
 import type { RenditionParams } from '../../src/fallback/params.js';

@@ -22,7 +22,7 @@ import {
   type ChannelLiveStatus,
   type FallbackUploads,
   type LiveView,
-} from '../../src/core/control-plane.js';
+} from '../../src/control/control-plane.js';
 import { defaultParams, type RenditionParams } from '../../src/fallback/params.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';

@@ -13,7 +13,7 @@ import { join, relative } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/api/index.js';
-import { ControlPlane, type FallbackUploads, type LiveView } from '../../src/core/control-plane.js';
+import { ControlPlane, type FallbackUploads, type LiveView } from '../../src/control/control-plane.js';
 import { ServerSession } from '../../src/rtmp/server-session.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';

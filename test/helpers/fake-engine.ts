@@ -1,10 +1,10 @@
 /** An engine the core unit tests steer: emits EngineEvents on demand and answers channelStatus. */
-import type { Mode, SwitchReason } from '../../../src/channel/continuity.js';
-import type { EngineEvents } from '../../../src/core/channel-manager.js';
-import type { ChannelLiveStatus } from '../../../src/core/channel-runtime.js';
-import type { FallbackJob } from '../../../src/fallback/library.js';
-import type { OutputState } from '../../../src/relay/output-stats.js';
-import { TypedEmitter } from '../../../src/shared/events.js';
+import type { Mode, SwitchReason } from '../../src/channel/continuity.js';
+import type { EngineEvents } from '../../src/engine/channel-manager.js';
+import type { ChannelLiveStatus } from '../../src/engine/channel-runtime.js';
+import type { FallbackJob } from '../../src/fallback/library.js';
+import type { OutputState } from '../../src/relay/output-stats.js';
+import { TypedEmitter } from '../../src/shared/events.js';
 
 export class FakeEngine extends TypedEmitter<EngineEvents> {
   readonly statuses = new Map<string, ChannelLiveStatus>();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { EventHub, type LifecycleEvent, type SequencedEvent } from '../../../src/core/event-hub.js';
+import { EventHub, type LifecycleEvent, type SequencedEvent } from '../../../src/observability/event-hub.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { FakeEngine, FakeJobs, liveStatus } from './fake-engine.js';
+import { FakeEngine, FakeJobs, liveStatus } from '../../helpers/fake-engine.js';
 
 function setup() {
   const engine = new FakeEngine();

@@ -1,8 +1,8 @@
 import type { HistorySession, NewWebhook, Webhook, WebhookWithSecret } from '../store/index.js';
-import type { EventHub, SequencedEvent, Subscription } from './event-hub.js';
-import type { Metrics } from './metrics.js';
+import type { EventHub, SequencedEvent, Subscription } from '../observability/event-hub.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { SharedBackend } from './shared-backend.js';
-import { checkWebhookUrl } from './webhooks.js';
+import { checkWebhookUrl } from '../observability/webhook-sender.js';
 
 /** Options of the observability backend. */
 export interface ObservabilityBackendOptions {

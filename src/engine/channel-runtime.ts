@@ -17,8 +17,8 @@ import type { Player } from '../ingest/ingest-server.js';
 import type { Publisher, PublisherEnd } from '../ingest/publisher.js';
 import { paramsFromHeaders, type RenditionParams } from '../fallback/params.js';
 import { InputStats, type InputSnapshot } from './input-stats.js';
-import { FallbackPlayer, type FallbackFiles } from './fallback-player.js';
-import { attachPlayer } from './player.js';
+import { FallbackPlayer, type FallbackFiles } from './fallback-source.js';
+import { attachPlayer } from './rtmp-viewer.js';
 
 /** A destination as the engine needs it: with its whole stream key. */
 export interface DestinationRecord {

@@ -5,8 +5,8 @@ import type { SourceName } from '../channel/switcher.js';
 import type { FallbackJob } from '../fallback/library.js';
 import type { OutputState } from '../relay/output-stats.js';
 import type { WebhookEvent } from '../store/index.js';
-import type { EngineEvents } from './channel-manager.js';
-import type { ChannelLiveStatus } from './channel-runtime.js';
+import type { EngineEvents } from '../engine/channel-manager.js';
+import type { ChannelLiveStatus } from '../engine/channel-runtime.js';
 
 /** What a `channel` event reports. */
 export type ChannelEventKind = 'on-air' | 'mode' | 'off-air' | 'switched';

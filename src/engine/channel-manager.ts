@@ -13,7 +13,7 @@ import {
   type ManualAction,
 } from '../channel/continuity.js';
 import { ChannelRuntime, type ChannelLiveStatus } from './channel-runtime.js';
-import type { FallbackFiles } from './fallback-player.js';
+import type { FallbackFiles } from './fallback-source.js';
 import { defaultParams, type RenditionParams } from '../fallback/params.js';
 
 /** Engine settings. */

@@ -1,5 +1,5 @@
 import type { Mode, SwitchReason } from '../channel/continuity.js';
-import type { InputSnapshot } from './input-stats.js';
+import type { InputSnapshot } from '../engine/input-stats.js';
 import type { ChannelLiveStatus, OutputStatus } from './control-plane.js';
 import { jobView, type FallbackJobView } from './fallback-backend.js';
 import type { SharedBackend } from './shared-backend.js';

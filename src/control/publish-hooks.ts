@@ -1,6 +1,6 @@
 import { maskUrlKey, type Logger } from '../shared/logger.js';
 import type { Store } from '../store/index.js';
-import type { ChannelManager } from './channel-manager.js';
+import type { ChannelManager } from '../engine/channel-manager.js';
 
 /** A notification from an external RTMP server (declared by the API; shape repeated structurally). */
 interface Notification {

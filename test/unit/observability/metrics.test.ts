@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { EventHub } from '../../../src/core/event-hub.js';
-import { Metrics } from '../../../src/core/metrics.js';
+import { EventHub } from '../../../src/observability/event-hub.js';
+import { Metrics } from '../../../src/observability/metrics.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { FakeEngine, liveStatus } from './fake-engine.js';
+import { FakeEngine, liveStatus } from '../../helpers/fake-engine.js';
 
 function setup() {
   const engine = new FakeEngine();

@@ -8,7 +8,7 @@ import {
   type DeliveryJob,
   type DeliveryOutcome,
   type WebhookPost,
-} from '../../../src/core/webhooks.js';
+} from '../../../src/observability/webhook-sender.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
 /** Lets setImmediate callbacks and settled promises run. */
