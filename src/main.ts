@@ -3,7 +3,8 @@ import { createLogger, type Logger } from './shared/logger.js';
 import { openStore, type Store } from './store/index.js';
 import { ChannelManager, type ChannelManagerOptions } from './engine/channel-manager.js';
 import { ControlPlane } from './control/control-plane.js';
-import { EventHub } from './observability/event-hub.js';
+import { EventFeed } from './observability/event-feed.js';
+import { BroadcastLifecycle } from './observability/broadcast-lifecycle.js';
 import { History } from './observability/history.js';
 import { Metrics } from './observability/metrics.js';
 import { Webhooks, type WebhookSenderOptions } from './observability/webhook-sender.js';
@@ -20,8 +21,8 @@ export interface RunningServer {
   readonly fallback: FallbackLibrary;
   readonly api: FastifyInstance;
   readonly logger: Logger;
-  /** The event hub behind `/api/events`, history, webhooks and metrics. */
-  readonly events: EventHub;
+  /** The event feed behind `/api/events`, the broadcast lifecycle, history and metrics. */
+  readonly events: EventFeed;
   /** Bound ports (useful when configured as 0). */
   readonly ports: { rtmp: number; rtmps: number | undefined; http: number };
   /** Ends every broadcast cleanly, closes listeners and the database. */
@@ -63,18 +64,20 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...(options.output ? { output: options.output } : {}),
     ...(options.continuity ? { continuity: options.continuity } : {}),
   });
-  // Events, history, webhooks and metrics all hang off one subscription to the engine.
+  // Events, history, webhooks and metrics all hang off one subscription to the engine: the feed.
   const channelIds = (): string[] => store.channels.list().map((channel) => channel.id);
-  const hub = new EventHub({ engine: manager, jobs: fallback, channels: channelIds });
-  const history = new History({ hub, repo: store.history, logger });
-  const webhooks = new Webhooks({ hub, repo: store.webhooks, logger, ...options.webhooks });
-  const metrics = new Metrics({ engine: manager, hub, channels: channelIds });
+  const feed = new EventFeed({ engine: manager, jobs: fallback, channels: channelIds });
+  const lifecycle = new BroadcastLifecycle(feed);
+  const history = new History({ feed, lifecycle, repo: store.history, logger });
+  const webhooks = new Webhooks({ lifecycle, repo: store.webhooks, logger, ...options.webhooks });
+  const metrics = new Metrics({ engine: manager, feed, channels: channelIds });
   /** After the engine has ended every broadcast (so its `ended` events are recorded and sent). */
   const closeObservers = async (): Promise<void> => {
     await webhooks.close();
     history.close();
     metrics.close();
-    hub.close();
+    lifecycle.close();
+    feed.close();
   };
   const ports = { rtmp: 0, rtmps: undefined as number | undefined, http: 0 };
   const backend = new ControlPlane({
@@ -83,12 +86,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     rtmpPort: () => ports.rtmp,
     logger,
     fallback,
-    events: hub,
+    events: feed,
     metrics,
   });
   const hooks = new HookHandler({
     store,
-    manager,
+    ingest: manager.ingest,
     logger,
     secret: config.hookSecret,
     pullBase: config.hookPullBase,
@@ -121,7 +124,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     fallback,
     api,
     logger,
-    events: hub,
+    events: feed,
     ports,
     stop: () =>
       (stopping ??= (async () => {

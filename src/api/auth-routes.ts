@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiBackend } from './backend.js';
-import type { CreatedTokenDto, OkDto, TokenDto } from './dto.js';
+import type { CreatedTokenDto, OkDto, TokenDto } from '../contract/index.js';
 import { ApiError } from './http-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import {

@@ -19,11 +19,12 @@ import type {
   ServerEventDto,
   WebhookDto,
   WebhookInput,
-} from './dto.js';
+  EventSubscription,
+} from '../contract/index.js';
 
 /**
  * What the API needs from the rest of the server, declared here by its user (the control plane in
- * src/core implements it). Methods throw a `RestreamError` whose code is `NOT_FOUND`, `CONFLICT`,
+ * src/control implements it). Methods throw a `RestreamError` whose code is `NOT_FOUND`, `CONFLICT`,
  * `VALIDATION` (or a fallback upload's `NOT_MEDIA`, `NO_VIDEO`, `TRUNCATED`, `TOO_LARGE`) for the
  * caller's mistakes, optionally with a string `field` property naming the input
  * field at fault; anything else is answered as a 500 without details.
@@ -148,12 +149,5 @@ export interface ApiBackend {
   };
 }
 
-/** Options of `ApiBackend.events.subscribe`. */
-export interface EventSubscription {
-  /** Only this channel's events (and the shared slate's jobs). */
-  channelId?: string;
-  /** The SSE client's `Last-Event-ID`: kept events after it are sent first. */
-  lastEventId?: number;
-  /** Called when the server stops: end the stream. */
-  onEnd?: () => void;
-}
+/** Options of `ApiBackend.events.subscribe` (declared in the contract with the events). */
+export type { EventSubscription } from '../contract/index.js';

@@ -10,7 +10,7 @@ import type {
   OkDto,
   RotatedKeyDto,
   StatusDto,
-} from './dto.js';
+} from '../contract/index.js';
 import {
   channelActionBody,
   channelActionResponse,

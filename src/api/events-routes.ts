@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ApiBackend, EventSubscription } from './backend.js';
-import type { ServerEventDto } from './dto.js';
+import type { ServerEventDto } from '../contract/index.js';
 
 /** Options of the event stream. */
 export interface EventRoutesOptions {

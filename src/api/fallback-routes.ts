@@ -6,7 +6,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { RestreamError } from '../shared/errors.js';
 import type { ApiBackend } from './backend.js';
-import type { ChannelFallbackDto, FallbackJobDto, OkDto, UploadFallbackDto } from './dto.js';
+import type { ChannelFallbackDto, FallbackJobDto, OkDto, UploadFallbackDto } from '../contract/index.js';
 import { ApiError } from './http-errors.js';
 import {
   channelFallbackResponse,

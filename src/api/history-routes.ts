@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiBackend } from './backend.js';
-import type { HistorySessionDto } from './dto.js';
+import type { HistorySessionDto } from '../contract/index.js';
 import { ApiError } from './http-errors.js';
 
 /** Most sessions one request returns. */

@@ -5,9 +5,7 @@ import { withInbandParameterSets } from '../media/inband-parameter-sets.js';
 import { videoCompositionTimeMs } from '../media/video-tag.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { Program, ProgramHeaders } from './program.js';
-
-/** The sources a channel can put on air. */
-export type SourceName = 'live' | 'fallback';
+import type { SourceName } from '../contract/index.js';
 
 /** What a source has said about itself since it (re)started: its headers, before they reach the program. */
 interface SourceState {

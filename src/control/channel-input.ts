@@ -2,21 +2,7 @@
  * What a channel may be given through the API: continuity settings within sane ranges, and ids that
  * are URL- and path-safe slugs. Pure functions; the control plane turns a problem into a 400.
  */
-import type { ContinuitySettings } from '../channel/continuity.js';
-
-/** Inclusive limits of the numeric continuity settings (the API schema uses the same). */
-export const settingLimits = {
-  /** Below 250 ms a normal network hiccup would count as a stall. */
-  stallTimeoutMs: { min: 250, max: 60_000 },
-  cleanStopGraceMs: { min: 0, max: 3_600_000 },
-  fallbackTimeoutMs: { min: 0, max: 86_400_000 },
-  thresholdKbps: { min: 1, max: 100_000 },
-  /** The bitrate is measured over 1 s samples: a shorter window could not see a whole sample. */
-  windowMs: { min: 1000, max: 600_000 },
-} as const;
-
-/** Clean-stop policies. */
-export const cleanStopActions = ['fallback-then-end', 'end', 'fallback'] as const;
+import { cleanStopActions, settingLimits, type ContinuitySettings } from '../contract/index.js';
 
 /** Some continuity settings, as a create or update gives them. */
 export type SettingsPatch = Partial<ContinuitySettings>;

@@ -1,27 +1,18 @@
 import {
   defaultContinuitySettings,
+  type ChannelAction,
+  type ChannelActionDto,
+  type ChannelDto,
   type ContinuitySettings,
-  type ManualAction,
-  type Mode,
-  type SwitchReason,
-} from '../channel/continuity.js';
+} from '../contract/index.js';
 import type { Channel, Destination, Store } from '../store/index.js';
 import { channelIdPattern, settingsProblem, slugOf, uniqueId, type SettingsPatch } from './channel-input.js';
 import { ControlPlaneError, type SharedBackend } from './shared-backend.js';
 
 /** A channel as the API shows it. */
-export interface ChannelView {
-  id: string;
-  name: string;
-  ingestUrl: string;
-  streamKey: string;
-  previewKey?: string;
-  platformCount: number;
-  /** The continuity settings it runs with. */
-  settings: ContinuitySettings;
-}
+export type ChannelView = ChannelDto;
 
-/** A channel with its platforms. */
+/** A channel with its platforms (the store's destinations: keys masked at the source). */
 export interface ChannelDetailView extends ChannelView {
   platforms: Destination[];
 }
@@ -120,10 +111,7 @@ export class ChannelsBackend {
     return key;
   };
 
-  readonly action = (
-    id: string,
-    action: ManualAction,
-  ): { ok: true; mode: Mode; reason: SwitchReason | null } => {
+  readonly action = (id: string, action: ChannelAction): ChannelActionDto => {
     this.#shared.checkChannel(id, 'id');
     const refused = this.#shared.live.channelAction(id, action);
     if (refused !== undefined) throw new ControlPlaneError('CONFLICT', refused, 'action');

@@ -1,112 +1,18 @@
 import type { Logger } from '../shared/logger.js';
-import type { ContinuitySettings, ManualAction } from '../channel/continuity.js';
-import type { RenditionParams } from '../fallback/params.js';
-import type { OutputStatsSnapshot } from '../relay/output-stats.js';
 import { platformPresets } from '../relay/presets.js';
 import type { Store } from '../store/index.js';
+import type { PresetDto, StatusDto } from '../contract/index.js';
 import { AuthBackend } from './auth-backend.js';
-import type { ChannelLiveStatus as RuntimeLiveStatus } from '../engine/channel-runtime.js';
 import { ChannelsBackend } from './channels-backend.js';
-import type { EventHub } from '../observability/event-hub.js';
 import { FallbackBackend } from './fallback-backend.js';
-import type { Metrics } from '../observability/metrics.js';
 import { ObservabilityBackend } from './observability-backend.js';
-import { PlatformsBackend, type PresetView } from './platforms-backend.js';
+import { PlatformsBackend } from './platforms-backend.js';
+import type { EventSource, FallbackUploads, LiveView, MetricsSource } from './ports.js';
 import { SharedBackend } from './shared-backend.js';
-import { StatusBackend, type ChannelStatusView } from './status-backend.js';
+import { StatusBackend } from './status-backend.js';
 
 export { ControlPlaneError, type ControlPlaneErrorCode } from './shared-backend.js';
-export type { ChannelDetailView, ChannelView } from './channels-backend.js';
-export type { ChannelFallbackView, FallbackJobView } from './fallback-backend.js';
-export type { PlatformInputView, PresetView } from './platforms-backend.js';
-export type { ChannelStatusView, OutputStatusView } from './status-backend.js';
-
-/**
- * One destination's output as the control plane reads it: the engine's snapshot without the counters
- * the API does not show (so an engine, or a test's fake, need not report them).
- */
-export interface OutputStatus extends Omit<OutputStatsSnapshot, 'videoFrames'> {
-  /** The destination's store id. */
-  id: string;
-}
-
-/** A channel's live state as the engine reports it (ChannelRuntime's, with outputs as read above). */
-export interface ChannelLiveStatus extends Omit<RuntimeLiveStatus, 'outputs'> {
-  /** Outputs that exist; destinations without one are reported idle (or disabled). */
-  outputs: OutputStatus[];
-}
-
-/** What the running engine (ChannelManager) provides to the control plane. */
-export interface LiveView {
-  /** Live status of a channel's input and outputs (undefined when nothing is running for it). */
-  channelStatus(channelId: string): ChannelLiveStatus | undefined;
-  /** Called after a destination is created/updated/deleted/enabled/disabled so the engine applies it at once. */
-  destinationsChanged(channelId: string): void;
-  /** Called after a channel's ingest key changed, or after the channel was deleted (it ends its broadcast). */
-  channelKeysChanged(channelId: string): void;
-  /** Called after a channel's continuity settings changed, so a live channel applies them at once. */
-  channelSettingsChanged?(channelId: string): void;
-  /** The continuity settings a channel runs with (absent: its stored ones over the built-in defaults). */
-  continuitySettings?(channelId: string): ContinuitySettings;
-  /** A manual action (be right back, back to live, end); returns why it cannot apply now, or undefined. */
-  channelAction(channelId: string, action: ManualAction): string | undefined;
-  /** What a fallback upload for the channel is conformed to: its live parameters, or the defaults. */
-  fallbackParams(channelId: string): RenditionParams;
-}
-
-/** A fallback conform job, as the fallback library reports it. */
-export interface FallbackJob {
-  id: string;
-  channelId: string;
-  /** The rendition it makes. */
-  key: string;
-  state: 'queued' | 'running' | 'done' | 'failed';
-  /** 0..100. */
-  percent: number;
-  /** Why it failed. */
-  error?: string;
-  /** ISO-8601. */
-  startedAt: string;
-  /** ISO-8601, once done or failed. */
-  finishedAt?: string;
-}
-
-/** What a channel's fallback library holds. */
-export interface FallbackInfo {
-  /** The uploaded original, if there is one. */
-  original?: { name: string; sizeBytes: number; uploadedAt: string };
-  /** Conformed renditions, by parameter key. */
-  renditions: { key: string; sizeBytes: number }[];
-}
-
-/** What the control plane needs from the fallback library (src/fallback/library.ts). */
-export interface FallbackUploads {
-  /** Largest upload accepted, in bytes. */
-  readonly maxUploadBytes: number;
-  /** A fresh, randomly named path under the library's incoming directory to receive an upload into. */
-  incomingPath(): string;
-  /**
-   * Checks an upload (ffprobe) and starts conforming it in the background; the file becomes the
-   * library's. Throws a FallbackError (NOT_MEDIA, NO_VIDEO, TRUNCATED, TOO_LARGE) with the channel's
-   * previous fallback untouched.
-   */
-  accept(
-    channelId: string,
-    tmpFile: string,
-    originalName: string,
-    params: RenditionParams,
-  ): Promise<FallbackJob>;
-  /** Jobs, of one channel or all. */
-  jobs(channelId?: string): FallbackJob[];
-  /** One job. */
-  job(id: string): FallbackJob | undefined;
-  /** A channel's upload and renditions. */
-  info(channelId: string): FallbackInfo;
-  /** Removes a channel's upload and its renditions (the slate remains). */
-  remove(channelId: string): void;
-  /** The channel's stored original upload (path on disk, uploaded name, size), if any. */
-  originalFile(channelId: string): { path: string; name: string; sizeBytes: number } | undefined;
-}
+export type * from './ports.js';
 
 /** Options of the control plane. */
 export interface ControlPlaneOptions {
@@ -125,9 +31,9 @@ export interface ControlPlaneOptions {
   /** Wall clock in ms, for which finished jobs status still shows (tests inject a fake). */
   now?: () => number;
   /** Live events for `GET /api/events` (absent: the stream carries nothing). */
-  events?: Pick<EventHub, 'subscribe'>;
+  events?: EventSource;
   /** Prometheus metrics (absent: an empty exposition). */
-  metrics?: Pick<Metrics, 'render'>;
+  metrics?: MetricsSource;
 }
 
 const defaultSessionTtlMs = 7 * 24 * 3600 * 1000;
@@ -135,8 +41,9 @@ const defaultSessionTtlMs = 7 * 24 * 3600 * 1000;
 /**
  * The control plane: configuration changes go to the store, then to the engine at once; status joins
  * the store's destinations with the engine's live outputs. It has the shape of the API's `ApiBackend`
- * (src/api/backend.ts), which src/core may not import; the compiler checks the fit where the two meet
- * (main.ts, and the API's integration test). Each area lives in its own `*-backend.ts`.
+ * (src/api/backend.ts), which src/control may not import; both speak src/contract's shapes, and the
+ * compiler checks the fit where the two meet (main.ts, and the API's integration tests). Each area
+ * lives in its own `*-backend.ts`; the engine and observability are reached only through ./ports.ts.
  */
 export class ControlPlane {
   readonly platforms: PlatformsBackend;
@@ -172,7 +79,7 @@ export class ControlPlane {
   }
 
   /** Platform presets, copied so that no caller can change the table. */
-  presets(): PresetView[] {
+  presets(): PresetDto[] {
     return platformPresets.map((preset) => ({
       id: preset.id,
       name: preset.name,
@@ -185,7 +92,7 @@ export class ControlPlane {
   }
 
   /** Every channel's live status, with every destination listed (idle or disabled when not running). */
-  status(): { channels: ChannelStatusView[] } {
+  status(): StatusDto {
     return this.#status.status();
   }
 }

@@ -1,29 +1,8 @@
-import type { FallbackJob } from './control-plane.js';
+import type { ChannelFallbackDto, FallbackJob, FallbackJobDto } from '../contract/index.js';
 import { ControlPlaneError, type SharedBackend } from './shared-backend.js';
 
-/** A fallback job as the API shows it. */
-export interface FallbackJobView {
-  id: string;
-  channelId: string;
-  key: string;
-  state: FallbackJob['state'];
-  percent: number;
-  error: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-}
-
-/** A channel's fallback as the API shows it. */
-export interface ChannelFallbackView {
-  info: {
-    original: { name: string; sizeBytes: number; uploadedAt: string } | null;
-    renditions: { key: string; sizeBytes: number }[];
-  };
-  jobs: FallbackJobView[];
-}
-
 /** A job with the API's nulls for absent values; copied field by field so nothing else leaks. */
-export function jobView(job: FallbackJob): FallbackJobView {
+export function jobView(job: FallbackJob): FallbackJobDto {
   return {
     id: job.id,
     channelId: job.channelId,
@@ -56,19 +35,19 @@ export class FallbackBackend {
     channelId: string,
     tmpFile: string,
     originalName: string,
-  ): Promise<FallbackJobView> => {
+  ): Promise<FallbackJobDto> => {
     this.#shared.checkChannel(channelId, 'channelId');
     const params = this.#shared.live.fallbackParams(channelId);
     return jobView(await this.#shared.fallback.accept(channelId, tmpFile, originalName, params));
   };
 
-  readonly job = (id: string): FallbackJobView => {
+  readonly job = (id: string): FallbackJobDto => {
     const job = this.#shared.fallback.job(id);
     if (!job) throw new ControlPlaneError('NOT_FOUND', `no fallback job '${id}'`, 'id');
     return jobView(job);
   };
 
-  readonly channel = (channelId: string): ChannelFallbackView => {
+  readonly channel = (channelId: string): ChannelFallbackDto => {
     this.#shared.checkChannel(channelId, 'id');
     const info = this.#shared.fallback.info(channelId);
     const original = info.original;

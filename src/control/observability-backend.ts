@@ -1,15 +1,15 @@
 import type { HistorySession, NewWebhook, Webhook, WebhookWithSecret } from '../store/index.js';
-import type { EventHub, SequencedEvent, Subscription } from '../observability/event-hub.js';
-import type { Metrics } from '../observability/metrics.js';
+import type { EventSubscription, ServerEventDto } from '../contract/index.js';
+import type { EventSource, MetricsSource } from './ports.js';
 import type { SharedBackend } from './shared-backend.js';
-import { checkWebhookUrl } from '../observability/webhook-sender.js';
+import { checkWebhookUrl } from './webhook-input.js';
 
 /** Options of the observability backend. */
 export interface ObservabilityBackendOptions {
   /** Live events for `GET /api/events` (absent: the stream carries nothing). */
-  events?: Pick<EventHub, 'subscribe'> | undefined;
+  events?: EventSource | undefined;
   /** Prometheus metrics (absent: an empty exposition). */
-  metrics?: Pick<Metrics, 'render'> | undefined;
+  metrics?: MetricsSource | undefined;
 }
 
 /** What the server tells about itself: live events, metrics, broadcast history, and outgoing webhooks. */
@@ -26,7 +26,7 @@ export class ObservabilityBackend {
 
   /** Live events: state changes and stats ticks, for the SSE stream. */
   readonly events = {
-    subscribe: (listener: (event: SequencedEvent) => void, options: Subscription): (() => void) =>
+    subscribe: (listener: (event: ServerEventDto) => void, options: EventSubscription): (() => void) =>
       this.#events ? this.#events.subscribe(listener, options) : () => undefined,
   };
 

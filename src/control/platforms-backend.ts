@@ -1,29 +1,8 @@
-import type { VideoCodec } from '../media/video-tag.js';
+import type { PlatformInput } from '../contract/index.js';
 import { findPreset, presetIds } from '../relay/presets.js';
 import { defaultChannel, type Destination, type NewDestination } from '../store/index.js';
 import { uniqueName } from './channel-input.js';
 import { ControlPlaneError, type SharedBackend } from './shared-backend.js';
-
-/** A platform preset as the API shows it. */
-export interface PresetView {
-  id: string;
-  name: string;
-  urls: { label: string; url: string }[];
-  videoCodecs: VideoCodec[];
-  keyframeIntervalSeconds: number | null;
-  maxBitrateKbps: number | null;
-  notes: string;
-}
-
-/** Fields of a new platform: with a preset only the stream key is needed. */
-export interface PlatformInputView {
-  name?: string;
-  url?: string;
-  streamKey: string;
-  enabled?: boolean;
-  channelId?: string;
-  preset?: string;
-}
 
 /** Keys shorter than this are not looked for in the URL: too likely to match by chance (`live` in `/live2`). */
 const minKeyCharsToFind = 8;
@@ -83,7 +62,7 @@ export class PlatformsBackend {
 
   readonly get = (id: string): Destination => this.#shared.store.destinations.get(id);
 
-  readonly create = (input: PlatformInputView): Destination => {
+  readonly create = (input: PlatformInput): Destination => {
     const store = this.#shared.store;
     const preset = input.preset === undefined ? undefined : checkPreset(input.preset);
     const channelId = input.channelId ?? this.#defaultChannelId();

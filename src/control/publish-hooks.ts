@@ -1,13 +1,13 @@
 import { maskUrlKey, type Logger } from '../shared/logger.js';
 import type { Store } from '../store/index.js';
-import type { ChannelManager } from '../engine/channel-manager.js';
+import type { PublishNotification as Notification } from '../contract/index.js';
 
-/** A notification from an external RTMP server (declared by the API; shape repeated structurally). */
-interface Notification {
-  app: string;
-  stream: string;
-  tcUrl: string | undefined;
-  clientIp: string | undefined;
+/** What publish hooks need from the engine's ingest: start and end pulling a channel's live input. */
+export interface PullControl {
+  /** Makes `url` (an RTMP play URL) the channel's live input. */
+  pull(channelId: string, url: URL): void;
+  /** Ends the channel's pull, if it has one; true when it had. */
+  endPull(channelId: string, reason: string): boolean;
 }
 
 /**
@@ -18,7 +18,7 @@ interface Notification {
 export class HookHandler {
   readonly secret: string | undefined;
   readonly #store: Store;
-  readonly #manager: ChannelManager;
+  readonly #ingest: PullControl;
   readonly #log: Logger;
   readonly #pullBase: string | undefined;
 
@@ -28,13 +28,14 @@ export class HookHandler {
    */
   constructor(options: {
     store: Store;
-    manager: ChannelManager;
+    /** The engine's ingest (ChannelManager.ingest). */
+    ingest: PullControl;
     logger: Logger;
     secret?: string | undefined;
     pullBase?: string | undefined;
   }) {
     this.#store = options.store;
-    this.#manager = options.manager;
+    this.#ingest = options.ingest;
     this.#log = options.logger.child({ module: 'hooks' });
     this.secret = options.secret;
     this.#pullBase = options.pullBase;
@@ -62,14 +63,14 @@ export class HookHandler {
       { channel: match.channelId, from: url.host },
       'hook: external publisher accepted; pulling',
     );
-    this.#manager.ingest.pull(match.channelId, url);
+    this.#ingest.pull(match.channelId, url);
     return true;
   }
 
   unpublish(notification: Notification): void {
     const match = this.#store.channels.matchKey(notification.stream);
     if (match?.role !== 'ingest') return;
-    if (this.#manager.ingest.endPull(match.channelId, 'the external server says the publisher stopped')) {
+    if (this.#ingest.endPull(match.channelId, 'the external server says the publisher stopped')) {
       this.#log.info({ channel: match.channelId }, 'hook: external publisher stopped');
     }
   }

@@ -1,7 +1,7 @@
 import { RestreamError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Store } from '../store/index.js';
-import type { FallbackUploads, LiveView } from './control-plane.js';
+import type { FallbackUploads, LiveView } from './ports.js';
 
 /** Error codes of the control plane (the API maps them to HTTP status). */
 export type ControlPlaneErrorCode = 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT';

@@ -1,29 +1,6 @@
-import type { Mode, SwitchReason } from '../channel/continuity.js';
-import type { InputSnapshot } from '../engine/input-stats.js';
-import type { ChannelLiveStatus, OutputStatus } from './control-plane.js';
-import { jobView, type FallbackJobView } from './fallback-backend.js';
+import type { ChannelStatusDto, StatusDto } from '../contract/index.js';
+import { jobView } from './fallback-backend.js';
 import type { SharedBackend } from './shared-backend.js';
-
-/** One destination's status as the API shows it. */
-export interface OutputStatusView extends OutputStatus {
-  name: string;
-}
-
-/** One channel's status as the API shows it. */
-export interface ChannelStatusView {
-  id: string;
-  name: string;
-  onAir: boolean;
-  source: ChannelLiveStatus['source'];
-  mode: Mode;
-  reason: SwitchReason | null;
-  since: string | null;
-  fallbackEndsAt: string | null;
-  fallbackKind: ChannelLiveStatus['fallbackKind'];
-  input: InputSnapshot | null;
-  outputs: OutputStatusView[];
-  fallbackJobs: FallbackJobView[];
-}
 
 /** How long `/api/status` keeps showing a finished (done or failed) fallback job. */
 const finishedJobsShownMs = 10 * 60_000;
@@ -40,7 +17,7 @@ export class StatusBackend {
   }
 
   /** Every channel's live status, with every destination listed (idle or disabled when not running). */
-  status(): { channels: ChannelStatusView[] } {
+  status(): StatusDto {
     return {
       channels: this.#shared.store.channels
         .list()
@@ -48,7 +25,7 @@ export class StatusBackend {
     };
   }
 
-  #channelStatus(id: string, name: string): ChannelStatusView {
+  #channelStatus(id: string, name: string): ChannelStatusDto {
     const live = this.#shared.live.channelStatus(id);
     const outputs = new Map(live?.outputs.map((output) => [output.id, output]));
     const input = live?.input ?? null;

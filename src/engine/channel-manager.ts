@@ -1,18 +1,17 @@
 import { systemClock, type Clock } from '../shared/clock.js';
 import { TypedEmitter } from '../shared/events.js';
-import type { ModeChange } from '../channel/continuity.js';
-import type { SourceName } from '../channel/switcher.js';
-import type { OutputState } from '../relay/output-stats.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { IngestServer, type StreamKeys } from '../ingest/ingest-server.js';
 import type { OutputOptions } from '../relay/output.js';
 import type { Store } from '../store/index.js';
-import {
-  defaultContinuitySettings,
-  type ContinuitySettings,
-  type ManualAction,
-} from '../channel/continuity.js';
-import { ChannelRuntime, type ChannelLiveStatus } from './channel-runtime.js';
+import { defaultContinuitySettings } from '../channel/continuity.js';
+import type {
+  ChannelAction,
+  ChannelLiveStatus,
+  ContinuitySettings,
+  EngineEvents,
+} from '../contract/index.js';
+import { ChannelRuntime } from './channel-runtime.js';
 import type { FallbackFiles } from './fallback-source.js';
 import { defaultParams, type RenditionParams } from '../fallback/params.js';
 
@@ -37,22 +36,7 @@ export interface ChannelManagerOptions {
  * The API reaches it only through the LiveView methods (channelStatus, destinationsChanged,
  * channelKeysChanged).
  */
-/** What the engine reports, for events, metrics, history and webhooks. */
-export interface EngineEvents {
-  /** A channel's wanted source changed, with the reason (continuity, or a manual action). */
-  mode: [channelId: string, change: ModeChange];
-  /** A source took the air at its keyframe (what the platforms now get). */
-  switched: [channelId: string, from: SourceName | undefined, to: SourceName];
-  /** A destination's output changed state. */
-  output: [
-    channelId: string,
-    destinationId: string,
-    name: string,
-    state: OutputState,
-    lastError: string | undefined,
-  ];
-}
-
+/** Emits EngineEvents (src/contract), for events, metrics, history and webhooks. */
 export class ChannelManager extends TypedEmitter<EngineEvents> {
   readonly ingest: IngestServer;
   readonly #store: Store;
@@ -117,7 +101,7 @@ export class ChannelManager extends TypedEmitter<EngineEvents> {
    * `end` (end the broadcast on every platform). Returns why it cannot apply, if it cannot; undefined
    * for success. Throws nothing; an unknown channel answers 'unknown channel'.
    */
-  channelAction(channelId: string, action: ManualAction): string | undefined {
+  channelAction(channelId: string, action: ChannelAction): string | undefined {
     const runtime = this.#runtime(channelId);
     if (!runtime) return 'unknown channel';
     return runtime.action(action);

@@ -2,21 +2,23 @@ import type { Clock } from '../shared/clock.js';
 import { TypedEmitter } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import { Program } from '../channel/program.js';
-import { Switcher, type SourceName } from '../channel/switcher.js';
-import {
-  Continuity,
-  type ContinuitySettings,
-  type ManualAction,
-  type ModeChange,
-} from '../channel/continuity.js';
+import { Switcher } from '../channel/switcher.js';
+import { Continuity } from '../channel/continuity.js';
+import type {
+  ChannelAction,
+  ChannelLiveStatus,
+  ContinuitySettings,
+  ModeChange,
+  OutputState,
+  SourceName,
+} from '../contract/index.js';
 import { Output, type OutputOptions } from '../relay/output.js';
-import type { OutputState, OutputStatsSnapshot } from '../relay/output-stats.js';
 import { publishUrl } from '../relay/publish-url.js';
 import { acceptedCodecs } from '../relay/presets.js';
 import type { Player } from '../ingest/ingest-server.js';
 import type { Publisher, PublisherEnd } from '../ingest/publisher.js';
 import { paramsFromHeaders, type RenditionParams } from '../fallback/params.js';
-import { InputStats, type InputSnapshot } from './input-stats.js';
+import { InputStats } from './input-stats.js';
 import { FallbackPlayer, type FallbackFiles } from './fallback-source.js';
 import { attachPlayer } from './rtmp-viewer.js';
 
@@ -29,22 +31,6 @@ export interface DestinationRecord {
   enabled: boolean;
   /** The platform preset it was made from: decides the video codecs it accepts (none: any). */
   preset?: string | null;
-}
-
-/** The live status of one channel. */
-export interface ChannelLiveStatus {
-  onAir: boolean;
-  /** The source platforms are getting now. */
-  source: SourceName | null;
-  /** The source the channel wants (it takes the air at its next keyframe), why, since when, and until when. */
-  mode: ModeChange['mode'];
-  reason: ModeChange['reason'] | null;
-  since: string | null;
-  fallbackEndsAt: string | null;
-  /** `upload` or `slate` while the fallback plays. */
-  fallbackKind: 'upload' | 'slate' | null;
-  input: InputSnapshot | null;
-  outputs: (OutputStatsSnapshot & { id: string; name: string })[];
 }
 
 /** Events of a channel runtime. */
@@ -126,7 +112,7 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
   }
 
   /** A manual action; returns why it cannot apply now, if it cannot. */
-  action(action: ManualAction): string | undefined {
+  action(action: ChannelAction): string | undefined {
     return this.#continuity.manual(action);
   }
 

@@ -2,20 +2,7 @@ import type { MediaPacket } from '../media/packet.js';
 import { videoConfigOf } from '../media/video-tag.js';
 import { audioConfigOf } from '../media/audio-tag.js';
 import { parseMetadata } from '../media/metadata.js';
-
-/** What the dashboard and API show about a channel's input. */
-export interface InputSnapshot {
-  codec: string | null;
-  width: number | null;
-  height: number | null;
-  fps: number | null;
-  bitrateKbps: number;
-  audioCodec: string | null;
-  sampleRate: number | null;
-  channels: number | null;
-  /** When this input started (ISO time). */
-  since: string;
-}
+import type { InputStatus } from '../contract/index.js';
 
 /**
  * Watches the live input's packets: codec parameters from its sequence headers, frame rate from its
@@ -55,7 +42,7 @@ export class InputStats {
     return this.#video?.codec;
   }
 
-  snapshot(): InputSnapshot {
+  snapshot(): InputStatus {
     return {
       codec: this.#video?.codec ?? null,
       width: this.#video?.width ?? null,

@@ -1,10 +1,11 @@
+import type { VideoCodecName } from '../contract/index.js';
 import { MediaError } from './errors.js';
 import { parseAvcDecoderConfig } from './avc.js';
 import { parseHevcDecoderConfig } from './hevc.js';
 import { parseAv1CodecConfig } from './av1.js';
 
-/** Video codec of a tag, from the legacy CodecID or the Enhanced RTMP FourCC. */
-export type VideoCodec = 'avc' | 'hevc' | 'av1' | 'vp9' | 'vp8' | 'other';
+/** Video codec of a tag, from the legacy CodecID or the Enhanced RTMP FourCC (named by the contract). */
+export type VideoCodec = VideoCodecName;
 
 /** What a video tag header says, read without touching the codec payload. */
 export interface VideoTagInfo {

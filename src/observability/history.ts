@@ -1,12 +1,16 @@
 import { systemClock, type Clock, type Timer } from '../shared/clock.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import type { HistoryRepo } from '../store/index.js';
-import type { ChannelEvent, EventHub, LifecycleEvent } from './event-hub.js';
+import type { ChannelEventDto } from '../contract/index.js';
+import type { EventFeed } from './event-feed.js';
+import type { BroadcastLifecycle, LifecycleEvent } from './broadcast-lifecycle.js';
 
 /** Options of {@link History}. */
 export interface HistoryOptions {
-  /** Where events come from. */
-  hub: EventHub;
+  /** Channel events: on air, mode changes, off air (the EventFeed). */
+  feed: Pick<EventFeed, 'on' | 'off'>;
+  /** Destination failures. */
+  lifecycle: Pick<BroadcastLifecycle, 'on' | 'off'>;
   /** Where sessions are written. */
   repo: HistoryRepo;
   logger?: Logger;
@@ -32,7 +36,8 @@ interface OpenSession {
  * is closed on the next start with its last-seen time and the reason `interrupted`.
  */
 export class History {
-  readonly #hub: EventHub;
+  readonly #feed: HistoryOptions['feed'];
+  readonly #lifecycle: HistoryOptions['lifecycle'];
   readonly #repo: HistoryRepo;
   readonly #log: Logger;
   readonly #clock: Clock;
@@ -43,7 +48,7 @@ export class History {
   #aliveTimer: Timer | undefined;
   #closed = false;
 
-  readonly #onChannel = (event: ChannelEvent): void => {
+  readonly #onChannel = (event: ChannelEventDto): void => {
     this.#guard(event.channelId, () => {
       this.#channel(event);
     });
@@ -66,7 +71,8 @@ export class History {
   };
 
   constructor(options: HistoryOptions) {
-    this.#hub = options.hub;
+    this.#feed = options.feed;
+    this.#lifecycle = options.lifecycle;
     this.#repo = options.repo;
     this.#log = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
@@ -76,22 +82,22 @@ export class History {
     const interrupted = this.#repo.closeInterrupted();
     if (interrupted > 0)
       this.#log.warn({ sessions: interrupted }, 'broadcast history: closed sessions a crash left open');
-    this.#hub.on('channel', this.#onChannel);
-    this.#hub.on('lifecycle', this.#onLifecycle);
+    this.#feed.on('channel', this.#onChannel);
+    this.#lifecycle.on('lifecycle', this.#onLifecycle);
   }
 
   /** Stops recording (sessions still open stay open: the next start closes them as interrupted). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#hub.off('channel', this.#onChannel);
-    this.#hub.off('lifecycle', this.#onLifecycle);
+    this.#feed.off('channel', this.#onChannel);
+    this.#lifecycle.off('lifecycle', this.#onLifecycle);
     this.#touchOpen();
     if (this.#aliveTimer !== undefined) this.#clock.clearTimeout(this.#aliveTimer);
     this.#aliveTimer = undefined;
   }
 
-  #channel(event: ChannelEvent): void {
+  #channel(event: ChannelEventDto): void {
     switch (event.kind) {
       case 'on-air': {
         const previous = this.#open.get(event.channelId);

@@ -1,14 +1,14 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { systemClock, type Clock } from '../shared/clock.js';
-import type { OutputState } from '../relay/output-stats.js';
-import type { ChannelEvent, EngineSource, EventHub } from './event-hub.js';
+import { outputStates, type ChannelEventDto } from '../contract/index.js';
+import type { EngineSource, EventFeed } from './event-feed.js';
 
 /** Options of {@link Metrics}. */
 export interface MetricsOptions {
   /** Live status, read at each scrape. */
   engine: Pick<EngineSource, 'channelStatus'>;
   /** Mode changes and switches, counted as they happen. */
-  hub: EventHub;
+  feed: Pick<EventFeed, 'on' | 'off'>;
   /** Ids of every channel. */
   channels: () => string[];
   /** Monotonic time, for fallback seconds (tests inject a fake). */
@@ -17,7 +17,6 @@ export interface MetricsOptions {
   processMetrics?: boolean;
 }
 
-const outputStates: readonly OutputState[] = ['idle', 'connecting', 'live', 'retrying', 'failed', 'disabled'];
 const sources = ['live', 'fallback', 'none'] as const;
 
 type OutputLabels = 'channel' | 'destination' | 'name';
@@ -38,13 +37,13 @@ function grow(total: number, last: number, current: number): number {
 /**
  * The Prometheus view of the server, in a registry of its own (nothing else in the process can add to
  * or read it). Rates and states are read from the engine at scrape time; switches and fallback time
- * are counted from the hub's events as they happen, so nothing between scrapes is missed. Labels hold
+ * are counted from the feed's events as they happen, so nothing between scrapes is missed. Labels hold
  * channel ids, destination ids and names only: never a key or URL.
  */
 export class Metrics {
   readonly #registry = new Registry();
   readonly #engine: MetricsOptions['engine'];
-  readonly #hub: EventHub;
+  readonly #feed: MetricsOptions['feed'];
   readonly #channels: () => string[];
   readonly #clock: Clock;
   readonly #switches = new Map<
@@ -68,7 +67,7 @@ export class Metrics {
   readonly #broadcastCount: Counter<'channel'>;
   readonly #fallbackSeconds: Counter<'channel'>;
 
-  readonly #onChannel = (event: ChannelEvent): void => {
+  readonly #onChannel = (event: ChannelEventDto): void => {
     const { channelId } = event;
     const now = this.#clock.now();
     const fallback = this.#fallback.get(channelId) ?? { totalMs: 0, since: undefined };
@@ -98,7 +97,7 @@ export class Metrics {
 
   constructor(options: MetricsOptions) {
     this.#engine = options.engine;
-    this.#hub = options.hub;
+    this.#feed = options.feed;
     this.#channels = options.channels;
     this.#clock = options.clock ?? systemClock;
     const registers = [this.#registry];
@@ -176,7 +175,7 @@ export class Metrics {
       registers,
     });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.#registry });
-    this.#hub.on('channel', this.#onChannel);
+    this.#feed.on('channel', this.#onChannel);
   }
 
   /** The Prometheus text exposition, and its content type. */
@@ -187,7 +186,7 @@ export class Metrics {
 
   /** Stops counting. */
   close(): void {
-    this.#hub.off('channel', this.#onChannel);
+    this.#feed.off('channel', this.#onChannel);
   }
 
   /** Writes the current values into the registry (reset first, so gone channels and outputs vanish). */
@@ -248,9 +247,7 @@ export class Metrics {
           droppedFrames: output.droppedFrames,
         };
         this.#outputs.set(key, totals);
-        // A state the list does not know yet (the relay grew one) is still shown, as the current one.
-        const states = outputStates.includes(output.state) ? outputStates : [...outputStates, output.state];
-        for (const state of states)
+        for (const state of outputStates)
           this.#outputState.set({ ...labels, state }, state === output.state ? 1 : 0);
         this.#outputBitrate.set(labels, output.bitrateKbps * 1000);
         this.#outputBytes.inc(labels, totals.bytes);

@@ -1,50 +1,16 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { systemClock, type Clock, type Timer } from '../shared/clock.js';
-import { RestreamError, errorCode, errorMessage } from '../shared/errors.js';
+import { errorCode, errorMessage } from '../shared/errors.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
-import type { WebhookEvent, WebhooksRepo } from '../store/index.js';
-import type { EventHub, LifecycleEvent } from './event-hub.js';
+import type { WebhooksRepo } from '../store/index.js';
+import type { WebhookEventName, WebhookPayloadDto } from '../contract/index.js';
+import type { BroadcastLifecycle, LifecycleEvent } from './broadcast-lifecycle.js';
 
 /** Name of the signature header: `sha256=<hex HMAC-SHA256 of the raw body, keyed by the secret>`. */
 export const signatureHeader = 'X-Restream-Signature';
 
 /** The JSON body of a webhook POST. */
-export interface WebhookPayload {
-  event: WebhookEvent;
-  channelId: string;
-  /** ISO-8601 time of the event. */
-  at: string;
-  /** Why the channel's source changed (not for `destination-failed`). */
-  reason?: string;
-  /** The destination that failed (`destination-failed` only). */
-  destination?: { id: string; name: string; error: string };
-}
-
-/** A webhook refused at configuration: the field at fault is named. */
-export class WebhookConfigError extends RestreamError<'VALIDATION'> {
-  /** The input field at fault. */
-  readonly field: string;
-
-  constructor(message: string, field: string) {
-    super('VALIDATION', message);
-    this.name = 'WebhookConfigError';
-    this.field = field;
-  }
-}
-
-/** Webhook URLs: http:// or https:// with a host. */
-export function checkWebhookUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new WebhookConfigError('url is not a valid URL', 'url');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new WebhookConfigError('url must start with http:// or https://', 'url');
-  }
-  if (parsed.hostname === '') throw new WebhookConfigError('url must name a host', 'url');
-}
+export type WebhookPayload = WebhookPayloadDto;
 
 /** The signature header's value for a body. */
 export function signBody(body: string, secret: string): string {
@@ -82,7 +48,7 @@ export interface DeliveryJob {
   webhookId: string;
   url: string;
   secret: string;
-  event: WebhookEvent;
+  event: WebhookEventName;
   /** The exact bytes signed and sent. */
   body: string;
 }
@@ -90,7 +56,7 @@ export interface DeliveryJob {
 /** How a delivery ended, after its last attempt. */
 export interface DeliveryOutcome {
   webhookId: string;
-  event: WebhookEvent;
+  event: WebhookEventName;
   ok: boolean;
   attempts: number;
   /** HTTP status of the last attempt, null when none came. */
@@ -315,16 +281,16 @@ export class WebhookSender {
 /** Options of {@link Webhooks}. */
 export interface WebhooksOptions extends Omit<WebhookSenderOptions, 'onOutcome'> {
   /** Where the events come from. */
-  hub: EventHub;
+  lifecycle: Pick<BroadcastLifecycle, 'on' | 'off'>;
   /** The configured webhooks (and where delivery outcomes are recorded). */
   repo: WebhooksRepo;
   /** Wall clock in ms, for the recorded delivery time. */
   now?: () => number;
 }
 
-/** Turns the hub's lifecycle events into signed POSTs to each channel's webhooks that want them. */
+/** Turns a broadcast's lifecycle events into signed POSTs to each channel's webhooks that want them. */
 export class Webhooks {
-  readonly #hub: EventHub;
+  readonly #lifecycle: WebhooksOptions['lifecycle'];
   readonly #repo: WebhooksRepo;
   readonly #log: Logger;
   readonly #now: () => number;
@@ -339,7 +305,7 @@ export class Webhooks {
   };
 
   constructor(options: WebhooksOptions) {
-    this.#hub = options.hub;
+    this.#lifecycle = options.lifecycle;
     this.#repo = options.repo;
     this.#log = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
@@ -349,7 +315,7 @@ export class Webhooks {
         this.#record(outcome);
       },
     });
-    this.#hub.on('lifecycle', this.#onLifecycle);
+    this.#lifecycle.on('lifecycle', this.#onLifecycle);
   }
 
   /** Deliveries not yet ended. */
@@ -359,7 +325,7 @@ export class Webhooks {
 
   /** Stops listening; queued deliveries get `graceMs` to go out (see {@link WebhookSender.close}). */
   async close(graceMs?: number): Promise<void> {
-    this.#hub.off('lifecycle', this.#onLifecycle);
+    this.#lifecycle.off('lifecycle', this.#onLifecycle);
     await this.#sender.close(graceMs);
   }
 

@@ -1,9 +1,13 @@
-/** An engine the core unit tests steer: emits EngineEvents on demand and answers channelStatus. */
-import type { Mode, SwitchReason } from '../../src/channel/continuity.js';
-import type { EngineEvents } from '../../src/engine/channel-manager.js';
-import type { ChannelLiveStatus } from '../../src/engine/channel-runtime.js';
-import type { FallbackJob } from '../../src/fallback/library.js';
-import type { OutputState } from '../../src/relay/output-stats.js';
+/** An engine the observability unit tests steer: emits EngineEvents on demand and answers channelStatus. */
+import type {
+  ChannelLiveStatus,
+  ChannelMode,
+  EngineEvents,
+  FallbackJob,
+  OutputState,
+  SourceName,
+  SwitchReason,
+} from '../../src/contract/index.js';
 import { TypedEmitter } from '../../src/shared/events.js';
 
 export class FakeEngine extends TypedEmitter<EngineEvents> {
@@ -13,11 +17,17 @@ export class FakeEngine extends TypedEmitter<EngineEvents> {
     return this.statuses.get(channelId);
   }
 
-  mode(channelId: string, mode: Mode, reason: SwitchReason, at = 0, endsAt: number | null = null): void {
+  mode(
+    channelId: string,
+    mode: ChannelMode,
+    reason: SwitchReason,
+    at = 0,
+    endsAt: number | null = null,
+  ): void {
     this.safeEmit('mode', channelId, { mode, reason, at, endsAt });
   }
 
-  switched(channelId: string, from: 'live' | 'fallback' | undefined, to: 'live' | 'fallback'): void {
+  switched(channelId: string, from: SourceName | undefined, to: SourceName): void {
     this.safeEmit('switched', channelId, from, to);
   }
 

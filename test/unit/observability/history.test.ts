@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventHub } from '../../../src/observability/event-hub.js';
+import { BroadcastLifecycle } from '../../../src/observability/broadcast-lifecycle.js';
+import { EventFeed } from '../../../src/observability/event-feed.js';
 import { History } from '../../../src/observability/history.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
@@ -12,7 +13,8 @@ let dir: string;
 let store: Store;
 let engine: FakeEngine;
 let clock: FakeClock;
-let hub: EventHub;
+let hub: EventFeed;
+let lifecycle: BroadcastLifecycle;
 const base = Date.parse('2025-06-01T12:00:00.000Z');
 const iso = (ms: number): string => new Date(base + ms).toISOString();
 
@@ -22,7 +24,8 @@ beforeEach(() => {
   store.channels.create({ id: 'second', name: 'Second' });
   engine = new FakeEngine();
   clock = new FakeClock();
-  hub = new EventHub({ engine, channels: () => ['main', 'second'], clock, now: () => base + clock.now() });
+  hub = new EventFeed({ engine, channels: () => ['main', 'second'], clock, now: () => base + clock.now() });
+  lifecycle = new BroadcastLifecycle(hub);
 });
 
 afterEach(() => {
@@ -33,7 +36,8 @@ afterEach(() => {
 
 function history(options: { maxEventsPerSession?: number } = {}): History {
   return new History({
-    hub,
+    feed: hub,
+    lifecycle,
     repo: store.history,
     clock,
     now: () => base + clock.now(),
@@ -112,7 +116,8 @@ describe('History', () => {
     // "kill -9": nothing more is written; the alive mark of 20 s is the last word.
     before.close = () => undefined;
     hub.close();
-    hub = new EventHub({ engine, channels: () => ['main'], clock, now: () => base + clock.now() });
+    hub = new EventFeed({ engine, channels: () => ['main'], clock, now: () => base + clock.now() });
+    lifecycle = new BroadcastLifecycle(hub);
     const after = history();
     expect(store.history.list({ limit: 10 })).toMatchObject([
       { startedAt: iso(0), endedAt: iso(20_000), endReason: 'interrupted' },

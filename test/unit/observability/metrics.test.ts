@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventHub } from '../../../src/observability/event-hub.js';
+import { EventFeed } from '../../../src/observability/event-feed.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeEngine, liveStatus } from '../../helpers/fake-engine.js';
@@ -7,8 +7,8 @@ import { FakeEngine, liveStatus } from '../../helpers/fake-engine.js';
 function setup() {
   const engine = new FakeEngine();
   const clock = new FakeClock();
-  const hub = new EventHub({ engine, channels: () => ['main'], clock });
-  const metrics = new Metrics({ engine, hub, channels: () => ['main'], clock, processMetrics: false });
+  const hub = new EventFeed({ engine, channels: () => ['main'], clock });
+  const metrics = new Metrics({ engine, feed: hub, channels: () => ['main'], clock, processMetrics: false });
   return { engine, clock, hub, metrics };
 }
 

@@ -2,13 +2,13 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   WebhookSender,
-  checkWebhookUrl,
   signBody,
   verifySignature,
   type DeliveryJob,
   type DeliveryOutcome,
   type WebhookPost,
 } from '../../../src/observability/webhook-sender.js';
+import { checkWebhookUrl } from '../../../src/control/webhook-input.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
 /** Lets setImmediate callbacks and settled promises run. */

@@ -32,4 +32,4 @@ export type {
   WebhookDto,
   WebhookEventName,
   WebhookInput,
-} from '../../../src/api/dto.js';
+} from '../../../src/contract/index.js';

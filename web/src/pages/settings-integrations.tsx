@@ -7,6 +7,7 @@ import type {
   WebhookDto,
   WebhookEventName,
 } from '../api/types.js';
+import { webhookEventNames } from '../api/contract.js';
 import { useApiData } from '../api/use-api-data.js';
 import { ConfirmButton, Field, Notice, SecretOnce } from '../components/ui.js';
 import { useApp } from '../context.js';
@@ -110,13 +111,14 @@ export function Tokens() {
   );
 }
 
-const webhookEvents: { id: WebhookEventName; label: string }[] = [
-  { id: 'went-live', label: 'Went live' },
-  { id: 'fallback', label: 'Fallback started' },
-  { id: 'back-to-live', label: 'Back to live' },
-  { id: 'ended', label: 'Stream ended' },
-  { id: 'destination-failed', label: 'A platform failed' },
-];
+const webhookEventLabels: Readonly<Record<WebhookEventName, string>> = {
+  'went-live': 'Went live',
+  fallback: 'Fallback started',
+  'back-to-live': 'Back to live',
+  ended: 'Stream ended',
+  'destination-failed': 'A platform failed',
+};
+const webhookEvents = webhookEventNames.map((id) => ({ id, label: webhookEventLabels[id] }));
 
 export function Webhooks() {
   const { channel } = useApp();

@@ -1,17 +1,20 @@
 /**
  * The JSON shapes of the HTTP API. The dashboard imports these with `import type`, so this file holds
- * types only.
+ * types only; the names and limits they use are in values.ts and limits.ts beside it.
  */
-
-/**
- * State of one destination's output, as the engine reports it. `incompatible`: the platform does not
- * accept the live video codec, so nothing is sent to it (`lastError` says why) until the codec changes.
- */
-export type OutputState =
-  'idle' | 'connecting' | 'live' | 'retrying' | 'failed' | 'disabled' | 'incompatible';
-
-/** Video codecs as the engine names them (`avc` is H.264). */
-export type VideoCodecName = 'avc' | 'hevc' | 'av1' | 'vp9' | 'vp8' | 'other';
+import type { ContinuitySettings, InputStatus, OutputStatsSnapshot } from './engine.js';
+import type {
+  ChannelAction,
+  ChannelEventKind,
+  ChannelMode,
+  FallbackJobState,
+  FallbackKind,
+  OutputState,
+  SourceName,
+  SwitchReason,
+  VideoCodecName,
+  WebhookEventName,
+} from './values.js';
 
 /** A platform (destination) as the API shows it: the stream key only masked. */
 export interface PlatformDto {
@@ -112,22 +115,8 @@ export interface ChannelDetailDto extends ChannelDto {
   platforms: PlatformDto[];
 }
 
-/** What a deliberate stop from OBS leads to. */
-export type CleanStopAction = 'fallback-then-end' | 'end' | 'fallback';
-
-/** A channel's continuity settings. */
-export interface ChannelSettingsDto {
-  /** No media for this long while connected counts as a stall (250..60000). */
-  stallTimeoutMs: number;
-  /** After a clean stop: fallback then end (`fallback-then-end`), end at once, or fallback until live returns. */
-  cleanStopAction: CleanStopAction;
-  /** With `fallback-then-end`: how long the fallback plays (0..3600000). */
-  cleanStopGraceMs: number;
-  /** After a drop or stall: how long the fallback plays before the broadcast ends (0..86400000). */
-  fallbackTimeoutMs: number;
-  /** Fallback when the input stays under `thresholdKbps` (1..100000) for `windowMs` (1000..600000); null: off. */
-  lowBitrate: { thresholdKbps: number; windowMs: number } | null;
-}
+/** A channel's continuity settings (each number within `settingLimits`). */
+export type ChannelSettingsDto = ContinuitySettings;
 
 /** Body of `POST /api/channels`. */
 export interface ChannelInput {
@@ -156,65 +145,15 @@ export interface RotatedKeyDto {
 }
 
 /** What OBS is sending, while it is sending. */
-export interface InputStatusDto {
-  /** Video codec (`'h264'`, `'hevc'`, `'av1'`…), null until known. */
-  codec: string | null;
-  /** Video width in pixels, null until known. */
-  width: number | null;
-  /** Video height in pixels, null until known. */
-  height: number | null;
-  /** Frames per second, null until known. */
-  fps: number | null;
-  /** Measured input bitrate. */
-  bitrateKbps: number;
-  /** Audio codec (`'aac'`…), null until known or without audio. */
-  audioCodec: string | null;
-  /** Audio sample rate in Hz, null until known. */
-  sampleRate: number | null;
-  /** Audio channel count, null until known. */
-  channels: number | null;
-  /** ISO-8601 time the current publish started. */
-  since: string;
-}
+export type InputStatusDto = InputStatus;
 
-/** One platform's live output. */
-export interface OutputStatusDto {
+/** One platform's live output (the engine's snapshot without its frame counter). */
+export interface OutputStatusDto extends Omit<OutputStatsSnapshot, 'videoFrames'> {
   /** The platform id. */
   id: string;
   /** The platform name. */
   name: string;
-  /** Connection state. */
-  state: OutputState;
-  /** Measured output bitrate. */
-  bitrateKbps: number;
-  /** Bytes sent on the current and earlier connections of this broadcast. */
-  bytes: number;
-  /** Reconnects so far. */
-  reconnects: number;
-  /** Frames dropped because the platform fell behind. */
-  droppedFrames: number;
-  /** Why the last connection failed, if it did. */
-  lastError: string | null;
-  /** ISO-8601 time the current connection went live, or null. */
-  connectedSince: string | null;
 }
-
-/** The source a channel wants on air: OBS (`live`), the fallback video, or nothing (`off`). */
-export type ChannelMode = 'off' | 'live' | 'fallback';
-
-/** Why a channel's mode last changed. */
-export type SwitchReason =
-  | 'publisher-started'
-  | 'publisher-dropped'
-  | 'publisher-stalled'
-  | 'low-bitrate'
-  | 'clean-stop'
-  | 'publisher-returned'
-  | 'manual'
-  | 'fallback-timeout';
-
-/** Manual actions of `POST /api/channels/:id/actions`. */
-export type ChannelAction = 'fallback' | 'live' | 'end';
 
 /** Body of `POST /api/channels/:id/actions`. */
 export interface ChannelActionInput {
@@ -231,9 +170,6 @@ export interface ChannelActionDto {
   /** Why the mode last changed (`manual` after an action that changed it). */
   reason: SwitchReason | null;
 }
-
-/** State of a fallback conform job. */
-export type FallbackJobState = 'queued' | 'running' | 'done' | 'failed';
 
 /** A background job conforming an uploaded fallback video to a channel's live parameters. */
 export interface FallbackJobDto {
@@ -293,7 +229,7 @@ export interface ChannelStatusDto {
   /** True while the channel's program is being sent (live input or fallback). */
   onAir: boolean;
   /** The source platforms are getting now, or null when off air. */
-  source: 'live' | 'fallback' | null;
+  source: SourceName | null;
   /** The source the channel wants (it takes the air at its next keyframe). */
   mode: ChannelMode;
   /** Why the mode last changed, or null before any change. */
@@ -303,7 +239,7 @@ export interface ChannelStatusDto {
   /** ISO-8601 time the fallback will end the broadcast by itself, or null. */
   fallbackEndsAt: string | null;
   /** What the fallback plays: the conformed upload or the built-in slate; null while none plays. */
-  fallbackKind: 'upload' | 'slate' | null;
+  fallbackKind: FallbackKind | null;
   /** The live input, or null when OBS is not publishing. */
   input: InputStatusDto | null;
   /** One entry per platform of the channel. */
@@ -360,9 +296,6 @@ export interface OkDto {
 
 /* ---- Events (`GET /api/events`), history (`GET /api/history`), webhooks (`/api/webhooks`) ---- */
 
-/** What a `channel` event reports: on air, a change of wanted source, off air, or a source taking the air. */
-export type ChannelEventKind = 'on-air' | 'mode' | 'off-air' | 'switched';
-
 /** SSE `channel`: a channel's state changed. */
 export interface ChannelEventDto {
   /** The channel. */
@@ -378,9 +311,9 @@ export interface ChannelEventDto {
   /** Why the mode last changed. */
   reason: SwitchReason | null;
   /** `switched` only: the source that left the air (null when none had it). */
-  from: 'live' | 'fallback' | null;
+  from: SourceName | null;
   /** `switched` only: the source platforms get now; null for the other kinds. */
-  to: 'live' | 'fallback' | null;
+  to: SourceName | null;
   /** ISO-8601 time the fallback will end the broadcast by itself, or null. */
   fallbackEndsAt: string | null;
 }
@@ -408,7 +341,7 @@ export interface JobEventDto {
   /** The channel the upload is for; '' for the built-in slate. */
   channelId: string;
   /** A rendition of an upload, or the slate. */
-  kind: 'upload' | 'slate';
+  kind: FallbackKind;
   /** The rendition it makes. */
   key: string;
   /** Where it is. */
@@ -454,7 +387,7 @@ export interface StatsEventDto {
   /** The source the channel wants. */
   mode: ChannelMode;
   /** The source platforms get, or null when off air. */
-  source: 'live' | 'fallback' | null;
+  source: SourceName | null;
   /** The live input, or null when OBS is not publishing. */
   input: { bitrateKbps: number; fps: number | null } | null;
   /** One entry per running output. */
@@ -512,9 +445,6 @@ export interface HistorySessionDto {
   outputFailures: HistoryOutputFailureDto[];
 }
 
-/** What a webhook can be told about. */
-export type WebhookEventName = 'went-live' | 'fallback' | 'back-to-live' | 'ended' | 'destination-failed';
-
 /** How a webhook's last delivery went. */
 export interface WebhookDeliveryDto {
   /** ISO-8601 time of its last attempt. */
@@ -571,4 +501,29 @@ export interface WebhookPayloadDto {
   reason?: string;
   /** `destination-failed` only: which platform, and why. */
   destination?: { id: string; name: string; error: string };
+}
+
+/**
+ * A publish or unpublish notification from an external RTMP server (SRS or nginx-rtmp `on_publish`),
+ * as the server acts on it.
+ */
+export interface PublishNotification {
+  /** The application name the publisher used. */
+  app: string;
+  /** The stream name (the key the streamer published with), without a query string. */
+  stream: string;
+  /** The URL the publisher connected to on the external server, if given. */
+  tcUrl: string | undefined;
+  /** The publisher's address. */
+  clientIp: string | undefined;
+}
+
+/** Options of `ApiBackend.events.subscribe`. */
+export interface EventSubscription {
+  /** Only this channel's events (and the shared slate's jobs). */
+  channelId?: string;
+  /** The SSE client's `Last-Event-ID`: kept events after it are sent first. */
+  lastEventId?: number;
+  /** Called when the server stops: end the stream. */
+  onEnd?: () => void;
 }

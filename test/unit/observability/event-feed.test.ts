@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EventHub, type LifecycleEvent, type SequencedEvent } from '../../../src/observability/event-hub.js';
+import { BroadcastLifecycle, type LifecycleEvent } from '../../../src/observability/broadcast-lifecycle.js';
+import { EventFeed, type SequencedEvent } from '../../../src/observability/event-feed.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeEngine, FakeJobs, liveStatus } from '../../helpers/fake-engine.js';
 
@@ -8,7 +9,7 @@ function setup() {
   const jobs = new FakeJobs();
   const clock = new FakeClock();
   let wall = Date.parse('2025-06-01T12:00:00.000Z');
-  const hub = new EventHub({
+  const hub = new EventFeed({
     engine,
     jobs,
     channels: () => ['main', 'second'],
@@ -16,14 +17,14 @@ function setup() {
     now: () => wall + clock.now(),
   });
   const lifecycle: LifecycleEvent[] = [];
-  hub.on('lifecycle', (event) => lifecycle.push(event));
+  new BroadcastLifecycle(hub).on('lifecycle', (event) => lifecycle.push(event));
   const advance = (ms: number): void => {
     clock.advance(ms);
   };
   return { engine, jobs, clock, hub, lifecycle, advance, setWall: (ms: number) => (wall = ms) };
 }
 
-describe('EventHub', () => {
+describe('EventFeed and BroadcastLifecycle', () => {
   it('derives went-live, fallback, back-to-live and ended from mode changes', () => {
     const { engine, hub, lifecycle } = setup();
     const kinds: string[] = [];

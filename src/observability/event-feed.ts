@@ -1,132 +1,46 @@
 import { systemClock, type Clock, type Timer } from '../shared/clock.js';
 import { TypedEmitter } from '../shared/events.js';
-import type { Mode, SwitchReason } from '../channel/continuity.js';
-import type { SourceName } from '../channel/switcher.js';
-import type { FallbackJob } from '../fallback/library.js';
-import type { OutputState } from '../relay/output-stats.js';
-import type { WebhookEvent } from '../store/index.js';
-import type { EngineEvents } from '../engine/channel-manager.js';
-import type { ChannelLiveStatus } from '../engine/channel-runtime.js';
-
-/** What a `channel` event reports. */
-export type ChannelEventKind = 'on-air' | 'mode' | 'off-air' | 'switched';
-
-/**
- * A channel's state changed: it went on air (`on-air`), changed its wanted source (`mode`), went off
- * air (`off-air`), or a source took the air at its keyframe (`switched`, with `from`/`to`).
- */
-export interface ChannelEvent {
-  channelId: string;
-  kind: ChannelEventKind;
-  /** ISO-8601 time. */
-  at: string;
-  /** The wanted source after the event. */
-  mode: Mode;
-  /** The wanted source before it (equal to `mode` for `switched`). */
-  previousMode: Mode;
-  /** Why the mode last changed. */
-  reason: SwitchReason | null;
-  /** For `switched`: the source that left the air (null when none had it). */
-  from: SourceName | null;
-  /** For `switched`: the source now on air; null for the other kinds. */
-  to: SourceName | null;
-  /** ISO-8601 time the fallback will end the broadcast by itself, or null. */
-  fallbackEndsAt: string | null;
-}
-
-/** A destination's output changed state. */
-export interface OutputEvent {
-  channelId: string;
-  destinationId: string;
-  name: string;
-  state: OutputState;
-  /** Why the connection failed (no stream keys), or null. */
-  error: string | null;
-  /** ISO-8601 time. */
-  at: string;
-}
-
-/** A fallback conform job was queued, advanced or ended. `channelId` is '' for the shared slates. */
-export interface JobEvent {
-  id: string;
-  channelId: string;
-  kind: 'upload' | 'slate';
-  key: string;
-  state: FallbackJob['state'];
-  percent: number;
-  error: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-}
-
-/** One output in a stats tick. */
-export interface OutputStatsEvent {
-  id: string;
-  name: string;
-  state: OutputState;
-  bitrateKbps: number;
-  /** Video frames per second sent over the last tick, null before two samples or while not live. */
-  fps: number | null;
-  droppedFrames: number;
-  bytes: number;
-  reconnects: number;
-}
-
-/** A channel's rates, once a second. */
-export interface StatsEvent {
-  channelId: string;
-  /** ISO-8601 time. */
-  at: string;
-  onAir: boolean;
-  mode: Mode;
-  source: SourceName | null;
-  /** The live input, or null when nobody publishes. */
-  input: { bitrateKbps: number; fps: number | null } | null;
-  outputs: OutputStatsEvent[];
-}
+import type {
+  ChannelEventDto,
+  ChannelEventKind,
+  ChannelLiveStatus,
+  ChannelMode,
+  EngineEvents,
+  EventSubscription,
+  FallbackJob,
+  JobEventDto,
+  OutputEventDto,
+  OutputStatsDto,
+  ServerEventDto,
+  StatsEventDto,
+  SwitchReason,
+} from '../contract/index.js';
 
 /** An event as subscribers (the SSE route) get it: a sequence number, a name and its data. */
-export type SequencedEvent =
-  | { id: number; event: 'channel'; data: ChannelEvent }
-  | { id: number; event: 'output'; data: OutputEvent }
-  | { id: number; event: 'job'; data: JobEvent }
-  | { id: number; event: 'stats'; data: StatsEvent };
+export type SequencedEvent = ServerEventDto;
 
-/** The moments webhooks and history care about, derived from the engine's events. */
-export interface LifecycleEvent {
-  event: WebhookEvent;
-  channelId: string;
-  /** ISO-8601 time. */
-  at: string;
-  /** Why, for mode changes. */
-  reason: SwitchReason | null;
-  /** For `destination-failed`. */
-  destination: { id: string; name: string; error: string } | null;
+/** Events of the feed, for the server's own consumers (lifecycle, history, metrics). */
+export interface EventFeedEvents {
+  channel: [event: ChannelEventDto];
+  output: [event: OutputEventDto];
+  job: [event: JobEventDto];
 }
 
-/** Events of the hub, for the server's own consumers (history, metrics, webhooks). */
-export interface EventHubEvents {
-  channel: [event: ChannelEvent];
-  output: [event: OutputEvent];
-  job: [event: JobEvent];
-  lifecycle: [event: LifecycleEvent];
-}
-
-/** What the hub needs from the engine (ChannelManager). */
+/** What the feed needs from the engine (ChannelManager): its events, and channel status for stats. */
 export interface EngineSource {
   on<K extends keyof EngineEvents>(event: K, listener: (...args: EngineEvents[K]) => void): unknown;
   off<K extends keyof EngineEvents>(event: K, listener: (...args: EngineEvents[K]) => void): unknown;
   channelStatus(channelId: string): ChannelLiveStatus | undefined;
 }
 
-/** What the hub needs from the fallback library. */
+/** What the feed needs from the fallback library. */
 export interface JobSource {
   on(event: 'job', listener: (job: FallbackJob) => void): unknown;
   off(event: 'job', listener: (job: FallbackJob) => void): unknown;
 }
 
-/** Options of the hub. */
-export interface EventHubOptions {
+/** Options of the feed. */
+export interface EventFeedOptions {
   /** The engine. */
   engine: EngineSource;
   /** The fallback library, for conform progress. */
@@ -143,15 +57,8 @@ export interface EventHubOptions {
   replaySize?: number;
 }
 
-/** How a subscriber is told. */
-export interface Subscription {
-  /** Only this channel's events (and jobs of the shared slates). */
-  channelId?: string;
-  /** Replays kept events after this id (an SSE client's `Last-Event-ID`). */
-  lastEventId?: number;
-  /** Called when the hub closes: the subscriber should end its stream. */
-  onEnd?: () => void;
-}
+/** How a subscriber is told (the API's `EventSubscription`). */
+export type Subscription = EventSubscription;
 
 interface Subscriber {
   listener: (event: SequencedEvent) => void;
@@ -159,22 +66,17 @@ interface Subscriber {
   onEnd: (() => void) | undefined;
 }
 
-/** A failure state of an output: the connection is down for a reason. */
-function isFailure(state: OutputState): boolean {
-  return state === 'retrying' || state === 'failed';
-}
-
 function channelOf(event: SequencedEvent): string {
   return event.data.channelId;
 }
 
 /**
- * Subscribes to the engine once and fans its events out: to the server's own consumers as typed
- * events (with the derived lifecycle moments webhooks and history need), and to SSE subscribers as
- * numbered events, with a stats tick per channel each second while anyone listens. Listeners run
+ * The live event feed: subscribes to the engine once and fans its events out, to the server's own
+ * consumers as typed events (BroadcastLifecycle, History, Metrics), and to SSE subscribers as numbered
+ * events with replay, plus a stats tick per channel each second while anyone listens. Listeners run
  * synchronously but can never throw into the engine (safeEmit, and a try around each subscriber).
  */
-export class EventHub extends TypedEmitter<EventHubEvents> {
+export class EventFeed extends TypedEmitter<EventFeedEvents> {
   readonly #engine: EngineSource;
   readonly #jobs: JobSource | undefined;
   readonly #channels: () => string[];
@@ -185,9 +87,10 @@ export class EventHub extends TypedEmitter<EventHubEvents> {
   readonly #subscribers = new Set<Subscriber>();
   /** Recent state events (not stats), oldest first, for replay. */
   readonly #recent: SequencedEvent[] = [];
-  readonly #modes = new Map<string, { mode: Mode; reason: SwitchReason | null; endsAt: string | null }>();
-  /** Outputs in a failure episode (retrying or failed since they were last live), by channel/destination. */
-  readonly #failing = new Set<string>();
+  readonly #modes = new Map<
+    string,
+    { mode: ChannelMode; reason: SwitchReason | null; endsAt: string | null }
+  >();
   /** Previous stats sample of each output, for its frame rate. */
   readonly #frames = new Map<string, { frames: number; atMs: number }>();
   #seq = 0;
@@ -204,8 +107,7 @@ export class EventHub extends TypedEmitter<EventHubEvents> {
       previous === 'off' && change.mode !== 'off' ? 'on-air' : change.mode === 'off' ? 'off-air' : 'mode';
     // An end that changes nothing (an "end" of a channel already off) is not news.
     if (previous === 'off' && change.mode === 'off') return;
-    if (kind === 'off-air') this.#dropFailures(channelId);
-    const event: ChannelEvent = {
+    const event: ChannelEventDto = {
       channelId,
       kind,
       at,
@@ -218,30 +120,11 @@ export class EventHub extends TypedEmitter<EventHubEvents> {
     };
     this.safeEmit('channel', event);
     this.#publish({ id: 0, event: 'channel', data: event });
-    const lifecycle = (name: WebhookEvent): void => {
-      this.safeEmit('lifecycle', {
-        event: name,
-        channelId,
-        at,
-        reason: change.reason,
-        destination: null,
-      });
-    };
-    if (kind === 'on-air') {
-      lifecycle('went-live');
-      if (change.mode === 'fallback') lifecycle('fallback');
-    } else if (kind === 'off-air') {
-      lifecycle('ended');
-    } else if (change.mode === 'fallback' && previous !== 'fallback') {
-      lifecycle('fallback');
-    } else if (change.mode === 'live' && previous === 'fallback') {
-      lifecycle('back-to-live');
-    }
   };
 
   readonly #onSwitched = (...[channelId, from, to]: EngineEvents['switched']): void => {
     const mode = this.#modes.get(channelId);
-    const event: ChannelEvent = {
+    const event: ChannelEventDto = {
       channelId,
       kind: 'switched',
       at: this.#wall(this.#now()),
@@ -259,30 +142,20 @@ export class EventHub extends TypedEmitter<EventHubEvents> {
   readonly #onOutput = (
     ...[channelId, destinationId, name, state, lastError]: EngineEvents['output']
   ): void => {
-    const at = this.#wall(this.#now());
-    const event: OutputEvent = { channelId, destinationId, name, state, error: lastError ?? null, at };
+    const event: OutputEventDto = {
+      channelId,
+      destinationId,
+      name,
+      state,
+      error: lastError ?? null,
+      at: this.#wall(this.#now()),
+    };
     this.safeEmit('output', event);
     this.#publish({ id: 0, event: 'output', data: event });
-    const key = `${channelId}\u0000${destinationId}`;
-    if (isFailure(state)) {
-      // One failure per episode: an output retrying every few seconds against a dead host is one
-      // failure until it is live again, except that giving up for good (`failed`) is always news.
-      if (this.#failing.has(key) && state !== 'failed') return;
-      this.#failing.add(key);
-      this.safeEmit('lifecycle', {
-        event: 'destination-failed',
-        channelId,
-        at,
-        reason: null,
-        destination: { id: destinationId, name, error: lastError ?? state },
-      });
-    } else if (state !== 'connecting') {
-      this.#failing.delete(key);
-    }
   };
 
   readonly #onJob = (job: FallbackJob): void => {
-    const event: JobEvent = {
+    const event: JobEventDto = {
       id: job.id,
       channelId: job.channelId,
       kind: job.kind,
@@ -297,7 +170,7 @@ export class EventHub extends TypedEmitter<EventHubEvents> {
     this.#publish({ id: 0, event: 'job', data: event });
   };
 
-  constructor(options: EventHubOptions) {
+  constructor(options: EventFeedOptions) {
     super();
     this.#engine = options.engine;
     this.#jobs = options.jobs;
@@ -362,15 +235,15 @@ export class EventHub extends TypedEmitter<EventHubEvents> {
   }
 
   /** One stats event per channel now (the tick calls it; tests may too). */
-  statsTick(): StatsEvent[] {
+  statsTick(): StatsEventDto[] {
     const nowMs = this.#clock.now();
     const at = this.#wall(this.#now());
     const seen = new Set<string>();
-    const events: StatsEvent[] = [];
+    const events: StatsEventDto[] = [];
     for (const channelId of this.#channels()) {
       const status = this.#engine.channelStatus(channelId);
       if (!status) continue;
-      const outputs = status.outputs.map((output): OutputStatsEvent => {
+      const outputs = status.outputs.map((output): OutputStatsDto => {
         const key = `${channelId}\u0000${output.id}`;
         seen.add(key);
         const previous = this.#frames.get(key);
@@ -424,10 +297,6 @@ export class EventHub extends TypedEmitter<EventHubEvents> {
     } catch {
       // One broken subscriber must not stop the others (nor the engine that emitted).
     }
-  }
-
-  #dropFailures(channelId: string): void {
-    for (const key of this.#failing) if (key.startsWith(`${channelId}\u0000`)) this.#failing.delete(key);
   }
 
   #armStats(): void {
