@@ -159,7 +159,7 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     const input = new InputStats();
     this.#input = input;
     this.#switcher.resetSource('live');
-    publisher.on('media', (packet) => {
+    publisher.setMediaSink((packet) => {
       input.observe(packet, this.#options.clock.now());
       if (packet.header) this.#learnParams(input);
       else this.#continuity.liveMedia(packet.payload.length);

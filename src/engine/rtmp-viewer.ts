@@ -1,21 +1,20 @@
 import type { Program, ProgramPacket } from '../channel/program.js';
 import type { Player } from '../ingest/ingest-server.js';
+import { keyframeStart } from '../rtmp/index.js';
 
 /**
- * Lets a player (ffplay, VLC, a test) watch a channel's program: from the latest keyframe with the
- * current headers, and a player that cannot keep up skips to the next keyframe instead of buffering
- * without bound.
+ * Lets an RTMP viewer (ffplay, VLC, a test) watch a channel's program: from the latest keyframe with
+ * the current headers (the keyframe gate outputs use), and a viewer that cannot keep up skips to the
+ * next keyframe instead of buffering without bound.
  */
 export function attachPlayer(program: Program, player: Player): void {
   let gateOpen = false;
   const reader = {
     onPacket: ({ packet }: ProgramPacket): void => {
       if (!gateOpen) {
-        if (packet.kind !== 'video' || !packet.keyframe || packet.header) return;
-        const headers = program.headers();
-        for (const header of [headers.metadata, headers.video, headers.audio]) {
-          if (header) player.send({ ...header, dts: packet.dts });
-        }
+        const headers = keyframeStart(packet, program.headers());
+        if (!headers) return;
+        for (const header of headers) player.send(header);
         gateOpen = true;
       }
       if (player.congested && !packet.header) {

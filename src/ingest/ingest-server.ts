@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { TypedEmitter } from '../shared/events.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
-import { ServerSession, type StreamDecision, type StreamRequest } from '../rtmp/server-session.js';
+import { ServerSession, type StreamDecision, type StreamRequest } from '../rtmp/index.js';
 import type { MediaPacket } from '../media/packet.js';
 import { Publisher, liveSessionOf } from './publisher.js';
 import { pullLiveSession } from './puller.js';
@@ -123,7 +123,7 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
     session.on('publish', (request) => {
       const channelId = this.#options.keys.channelForPublishKey(request.name);
       if (channelId === undefined) return;
-      this.#bind(channelId, new Publisher(channelId, remote, liveSessionOf(session)), log);
+      this.#bind(channelId, new Publisher(channelId, 'publish', remote, liveSessionOf(session)), log);
     });
   }
 
@@ -132,7 +132,7 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
    * that takes over like any other. `url` is `rtmp[s]://server/app/stream`.
    */
   pull(channelId: string, url: URL): Publisher {
-    const publisher = new Publisher(channelId, `pull ${url.host}`, pullLiveSession(url));
+    const publisher = new Publisher(channelId, 'pull', `pull ${url.host}`, pullLiveSession(url));
     this.#bind(channelId, publisher, this.#log.child({ pull: url.host }));
     return publisher;
   }
@@ -140,7 +140,7 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
   /** The external server said its publisher stopped: end the pull as a deliberate stop. */
   endPull(channelId: string, reason: string): boolean {
     const publisher = this.#publishers.get(channelId);
-    if (!publisher?.remote.startsWith('pull ')) return false;
+    if (publisher?.kind !== 'pull') return false;
     publisher.kick(reason, true);
     return true;
   }

@@ -1,7 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type { MediaPacket } from '../media/packet.js';
-import { ClientSession, publishTargetOf } from '../rtmp/client-session.js';
+import { ClientSession, publishTargetOf } from '../rtmp/index.js';
 import type { LiveSession } from './publisher.js';
 
 /** Connect timeout for pulling from an external server. */
@@ -13,7 +12,6 @@ const connectTimeoutMs = 10_000;
  * ended (UnpublishNotify / Play.Stop) is a clean end; a lost connection is a drop.
  */
 export function pullLiveSession(url: URL): LiveSession {
-  const mediaListeners: ((packet: MediaPacket) => void)[] = [];
   const endListeners: ((clean: boolean, reason: string) => void)[] = [];
   let ended = false;
   let cleanEnd = false;
@@ -33,9 +31,6 @@ export function pullLiveSession(url: URL): LiveSession {
     socket.setTimeout(0);
   });
   session = new ClientSession(socket, publishTargetOf(url), { play: true });
-  session.on('media', (packet) => {
-    for (const listener of mediaListeners) listener(packet);
-  });
   session.on('ended', () => {
     cleanEnd = true;
   });
@@ -43,14 +38,16 @@ export function pullLiveSession(url: URL): LiveSession {
     end(cleanEnd, info.reason);
   });
   return {
-    onMedia: (listener) => mediaListeners.push(listener),
+    setMediaSink: (sink) => {
+      session?.setMediaSink(sink);
+    },
     onEnd: (listener) => endListeners.push(listener),
     close: (reason) => {
-      session?.connection.close(reason);
+      session?.close(reason);
       session = undefined;
     },
     get bytesRead() {
-      return session?.connection.bytesRead ?? 0;
+      return session?.bytesRead ?? 0;
     },
   };
 }

@@ -138,7 +138,7 @@ describe('Output against a platform', () => {
 
     const { near, far, platform } = pipedPlatform(() => ({ ok: true }));
     const received: MediaPacket[] = [];
-    platform.on('media', (packet) => received.push(packet));
+    platform.setMediaSink((packet) => received.push(packet));
     const output = new Output(
       { id: 'd1', name: 'Slow', url: 'rtmp://127.0.0.1:1/app/key', enabled: true },
       { feed: program, dial: () => Promise.resolve(near), queueLimitBytes: 64 * 1024 },
