@@ -6,7 +6,7 @@ import { maskUrlKey, silentLogger, type Logger } from '../shared/logger.js';
 import type { MediaPacket } from '../media/packet.js';
 import { inspectVideoTag, videoConfigOf, type VideoCodec } from '../media/video-tag.js';
 import { ClientSession, keyframeStart, publishTargetOf } from '../rtmp/index.js';
-import { createDialer, type Dialer } from './dial.js';
+import { createDialer, type Dialer } from '../shared/dial.js';
 import { RelayError, isFatal } from './errors.js';
 import { SendQueue } from './send-queue.js';
 import { OutputStats, type OutputState, type OutputStatsSnapshot } from './output-stats.js';

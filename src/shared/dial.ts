@@ -1,12 +1,18 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { RelayError } from './errors.js';
+import { RestreamError } from './errors.js';
 
-/** Opens the byte stream to a destination. Injectable so tests can add a private CA. */
+/** Why a dial failed, besides the socket's own errors (ECONNREFUSED, certificate errors…). */
+export class DialError extends RestreamError<'CONNECT_TIMEOUT'> {}
+
+/**
+ * Opens the byte stream to an RTMP(S) server: an output's platform, or the external server a pull plays
+ * from. Injectable so tests can add a private CA.
+ */
 export type Dialer = (url: URL, timeoutMs: number) => Promise<Duplex>;
 
-/** TLS settings for rtmps:// destinations. */
+/** TLS settings for rtmps:// servers. */
 export interface TlsDialOptions {
   /** Extra trusted CA certificates (PEM), besides Node's store and NODE_EXTRA_CA_CERTS. */
   ca?: string | Buffer | (string | Buffer)[];
@@ -18,7 +24,10 @@ export function portOf(url: URL): number {
   return url.protocol === 'rtmps:' ? 443 : 1935;
 }
 
-/** Plain TCP for rtmp://, TLS with SNI (the URL's host) and certificate checks for rtmps://. */
+/**
+ * Plain TCP for rtmp://, TLS with SNI (the URL's host; none for an IP literal, as RFC 6066 says) and
+ * certificate checks for rtmps://. IPv6 literals lose their URL brackets before they reach the socket.
+ */
 export function createDialer(tlsOptions: TlsDialOptions = {}): Dialer {
   return (url, timeoutMs) =>
     new Promise<Duplex>((resolve, reject) => {
@@ -37,7 +46,7 @@ export function createDialer(tlsOptions: TlsDialOptions = {}): Dialer {
         : net.connect({ host, port });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new RelayError('CONNECT_TIMEOUT', `no connection to ${host}:${port} within ${timeoutMs} ms`));
+        reject(new DialError('CONNECT_TIMEOUT', `no connection to ${host}:${port} within ${timeoutMs} ms`));
       }, timeoutMs);
       const ready = secure ? 'secureConnect' : 'connect';
       socket.once(ready, () => {
