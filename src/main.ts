@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createLogger, type Logger } from './shared/logger.js';
+import { setListenerErrorLogger } from './shared/events.js';
 import { openStore, type Store } from './store/index.js';
 import { ChannelManager, type ChannelManagerOptions } from './engine/channel-manager.js';
 import { ControlPlane } from './control/control-plane.js';
@@ -44,6 +45,8 @@ export interface StartOptions {
 /** The composition root: config -> store -> core -> api -> listen. */
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // A listener that throws must leave a trace: every emitter's safeEmit logs it with the event name.
+  setListenerErrorLogger(logger);
   const store = openStore(config.dataDir);
   // On first start without RESTREAM_ADMIN_PASSWORD, a password is generated, only its hash is stored,
   // and it is said once here.
