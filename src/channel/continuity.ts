@@ -19,7 +19,7 @@ export interface ContinuityEvents {
 const recoveryFactor = 1.25;
 
 /**
- * Decides, from what the publisher does, which source a channel should have on air (DESIGN.md rule 4):
+ * Decides, from what the publisher does, which source a channel should have on air (docs/architecture.md rule 4):
  * a drop or a stall goes to fallback until the publisher returns or `fallbackTimeoutMs` ends it; a
  * clean stop follows its own policy; manual actions override. Pure logic over an injected clock: the
  * runtime feeds it events and applies its changes.

@@ -73,7 +73,7 @@ export class Program {
   }
 
   /**
-   * Sends a packet to every reader. A packet that would take its track backwards is dropped (DESIGN.md
+   * Sends a packet to every reader. A packet that would take its track backwards is dropped (docs/architecture.md
    * rule 1); returns whether it was sent.
    */
   write(packet: MediaPacket): boolean {

@@ -18,7 +18,7 @@ interface SourceState {
 const defaultFrameMs = 33;
 
 /**
- * Chooses which source feeds the program and keeps the program timeline continuous (DESIGN.md rules 1
+ * Chooses which source feeds the program and keeps the program timeline continuous (docs/architecture.md rules 1
  * and 2). A source goes on air only at its first video keyframe after its sequence headers; until then
  * the previous source keeps playing. On air, the source is re-based with one offset for all its tracks,
  * so its first packet lands one frame after the last program packet, or later if wall-clock time has

@@ -25,7 +25,7 @@ export interface ChannelManagerOptions {
   /** Where fallback renditions and slates come from. */
   fallback: FallbackFiles;
   /**
-   * Server-wide continuity defaults (over DESIGN.md rule 4's); a channel's own stored settings win
+   * Server-wide continuity defaults (over docs/architecture.md rule 4's); a channel's own stored settings win
    * field by field.
    */
   continuity?: Partial<ContinuitySettings>;

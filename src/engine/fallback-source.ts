@@ -17,7 +17,7 @@ export interface FallbackFiles {
 
 /**
  * Plays a channel's fallback: picks the rendition that matches what the platforms already receive
- * (DESIGN.md rule 3), loops it in real time and hands its packets on. One per channel.
+ * (docs/architecture.md rule 3), loops it in real time and hands its packets on. One per channel.
  */
 export class FallbackPlayer {
   readonly #channelId: string;
