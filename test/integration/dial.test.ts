@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDialer, portOf } from '../../../src/shared/dial.js';
-import { missingPeers } from '../../helpers/programs.js';
-import { makeTestCa } from '../../helpers/tls-terminator.js';
+import { createDialer, portOf } from '../../src/shared/dial.js';
+import { missingPeers } from '../helpers/programs.js';
+import { makeTestCa } from '../helpers/tls-terminator.js';
 
 const missing = missingPeers('openssl');
 

@@ -7,13 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { audioConfigOf, inspectAudioTag } from '../../../src/media/audio-tag.js';
-import { flvHeader, flvTag, readFlv } from '../../../src/media/flv-file.js';
-import { parseMetadata } from '../../../src/media/metadata.js';
-import { packetFromTag } from '../../../src/media/packet-from-tag.js';
-import { inspectVideoTag, videoConfigOf, type VideoConfig } from '../../../src/media/video-tag.js';
+import { audioConfigOf, inspectAudioTag } from '../../src/media/audio-tag.js';
+import { flvHeader, flvTag, readFlv } from '../../src/media/flv-file.js';
+import { parseMetadata } from '../../src/media/metadata.js';
+import { packetFromTag } from '../../src/media/packet-from-tag.js';
+import { inspectVideoTag, videoConfigOf, type VideoConfig } from '../../src/media/video-tag.js';
 
-const dir = fileURLToPath(new URL('../../fixtures/media/', import.meta.url));
+const dir = fileURLToPath(new URL('../fixtures/media/', import.meta.url));
 const fixtures = readdirSync(dir)
   .filter((name) => name.endsWith('.flv'))
   .sort();

@@ -7,10 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, it, expect } from 'vitest';
-import { amfProps, decodeAmf0, type AmfValue } from '../../../src/media/amf0.js';
-import { ChunkReader } from '../../../src/rtmp/chunk-reader.js';
-import { MessageType } from '../../../src/rtmp/control.js';
-import { ServerHandshake } from '../../../src/rtmp/handshake.js';
+import { amfProps, decodeAmf0, type AmfValue } from '../../src/media/amf0.js';
+import { ChunkReader } from '../../src/rtmp/chunk-reader.js';
+import { MessageType } from '../../src/rtmp/control.js';
+import { ServerHandshake } from '../../src/rtmp/handshake.js';
 
 let server: Server | undefined;
 let ffmpeg: ChildProcess | undefined;

@@ -4,18 +4,18 @@
  */
 import { connect as dial, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
-import { amfProps, decodeAmf0, encodeAmf0, type AmfValue } from '../../../src/media/amf0.js';
-import { ChunkReader, type RtmpMessage } from '../../../src/rtmp/chunk-reader.js';
-import { Csid, encodeChunks } from '../../../src/rtmp/chunk-writer.js';
-import { MessageType } from '../../../src/rtmp/control.js';
-import { ClientHandshake } from '../../../src/rtmp/handshake.js';
-import { startNginxRtmp, type NginxRtmp } from '../../fixtures/rtmp/nginx.js';
+import { amfProps, decodeAmf0, encodeAmf0, type AmfValue } from '../../src/media/amf0.js';
+import { ChunkReader, type RtmpMessage } from '../../src/rtmp/chunk-reader.js';
+import { Csid, encodeChunks } from '../../src/rtmp/chunk-writer.js';
+import { MessageType } from '../../src/rtmp/control.js';
+import { ClientHandshake } from '../../src/rtmp/handshake.js';
+import { startNginxRtmp, type NginxRtmp } from '../helpers/nginx-rtmp.js';
 
 let nginx: NginxRtmp | undefined;
 let socket: Socket | undefined;
 
 beforeEach(async () => {
-  nginx = await startNginxRtmp();
+  nginx = await startNginxRtmp({ apps: [{ name: 'live' }] });
 });
 
 afterEach(async () => {
