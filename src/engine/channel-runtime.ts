@@ -19,8 +19,8 @@ import type { Player } from '../ingest/ingest-server.js';
 import type { Publisher, PublisherEnd } from '../ingest/publisher.js';
 import { paramsFromHeaders, type RenditionParams } from '../fallback/params.js';
 import { InputStats } from './input-stats.js';
-import { FallbackPlayer, type FallbackFiles } from './fallback-source.js';
-import { attachPlayer } from './rtmp-viewer.js';
+import { FallbackSource, type FallbackFiles } from './fallback-source.js';
+import { attachRtmpViewer } from './rtmp-viewer.js';
 
 /** A destination as the engine needs it: with its whole stream key. */
 export interface DestinationRecord {
@@ -63,7 +63,7 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
   readonly program = new Program();
   readonly #switcher: Switcher;
   readonly #continuity: Continuity;
-  readonly #fallback: FallbackPlayer;
+  readonly #fallback: FallbackSource;
   readonly #options: ChannelRuntimeOptions;
   readonly #log: Logger;
   readonly #outputs = new Map<string, { output: Output; record: DestinationRecord }>();
@@ -78,7 +78,7 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     this.#log = options.logger.child({ channel: options.channelId });
     this.#switcher = new Switcher(this.program, options.clock);
     this.#continuity = new Continuity(options.continuity, options.clock);
-    this.#fallback = new FallbackPlayer({
+    this.#fallback = new FallbackSource({
       channelId: options.channelId,
       files: options.fallback,
       clock: options.clock,
@@ -175,7 +175,7 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
 
   /** A player watches the program from the latest keyframe. */
   attachPlayer(player: Player): void {
-    attachPlayer(this.program, player);
+    attachRtmpViewer(this.program, player);
   }
 
   status(): ChannelLiveStatus {

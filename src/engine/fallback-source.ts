@@ -4,11 +4,12 @@ import type { Logger } from '../shared/logger.js';
 import type { MediaPacket } from '../media/packet.js';
 import { LoopSource } from '../fallback/loop-source.js';
 import { defaultParams, renditionKey, type RenditionParams } from '../fallback/params.js';
+import type { FallbackKind } from '../contract/index.js';
 
-/** What the fallback player needs from the fallback library. */
+/** What the fallback source needs from the fallback library. */
 export interface FallbackFiles {
   /** The file to play now for these parameters (a conformed upload, else a rendered slate). */
-  current(channelId: string, params: RenditionParams): { file: string; kind: 'upload' | 'slate' } | undefined;
+  current(channelId: string, params: RenditionParams): { file: string; kind: FallbackKind } | undefined;
   /** Starts making what is missing for these parameters, in the background. */
   prepare(channelId: string, params: RenditionParams): void;
   /** The slate for these parameters, rendered now if it is not cached. */
@@ -19,7 +20,7 @@ export interface FallbackFiles {
  * Plays a channel's fallback: picks the rendition that matches what the platforms already receive
  * (docs/architecture.md rule 3), loops it in real time and hands its packets on. One per channel.
  */
-export class FallbackPlayer {
+export class FallbackSource {
   readonly #channelId: string;
   readonly #files: FallbackFiles;
   readonly #clock: Clock;
@@ -31,7 +32,7 @@ export class FallbackPlayer {
   /** Bumped on every start/stop, so a slow open that finishes after a stop is discarded. */
   #generation = 0;
   /** What is on air now (for status). */
-  kind: 'upload' | 'slate' | undefined;
+  kind: FallbackKind | undefined;
 
   constructor(options: {
     channelId: string;

@@ -7,7 +7,7 @@ import { keyframeStart } from '../rtmp/index.js';
  * the current headers (the keyframe gate outputs use), and a viewer that cannot keep up skips to the
  * next keyframe instead of buffering without bound.
  */
-export function attachPlayer(program: Program, player: Player): void {
+export function attachRtmpViewer(program: Program, player: Player): void {
   let gateOpen = false;
   const reader = {
     onPacket: ({ packet }: ProgramPacket): void => {

@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from '../shared/logger.js';
 import { conform, renderSlate } from './conform.js';
 import { FallbackError } from './errors.js';
 import { defaultPrograms, probeMedia, type FfmpegPrograms, type ProbedMedia } from './ffmpeg.js';
-import type { FallbackInfo, FallbackJob } from '../contract/index.js';
+import type { FallbackInfo, FallbackJob, FallbackKind } from '../contract/index.js';
 import { JobQueue } from './job-queue.js';
 import { renditionKey, type RenditionParams } from './params.js';
 
@@ -152,10 +152,7 @@ export class FallbackLibrary extends TypedEmitter<FallbackLibraryEvents> {
   }
 
   /** The best file to play now for these params: the channel's conformed upload for exactly these params, else the slate for these params if already rendered, else undefined. Never blocks. */
-  current(
-    channelId: string,
-    params: RenditionParams,
-  ): { file: string; kind: 'upload' | 'slate' } | undefined {
+  current(channelId: string, params: RenditionParams): { file: string; kind: FallbackKind } | undefined {
     const key = renditionKey(params);
     const upload = this.#renditionPath(channelId, key);
     if (existsSync(upload)) return { file: upload, kind: 'upload' };
