@@ -28,6 +28,8 @@ export interface ServerConfig {
   hookSecret: string | undefined;
   /** Where to pull a hook-announced stream from, `rtmp://host:port` (default: the hook's tcUrl host). */
   hookPullBase: string | undefined;
+  /** How long media may wait to leave for a platform with what follows it, in one write (ms). */
+  outputFlushMs: number;
 }
 
 /** One configuration option: its flag, environment variable, default and meaning (for --help). */
@@ -60,6 +62,11 @@ const options = {
     env: 'HOOK_PULL_BASE',
     def: '',
     help: 'rtmp://host:port to pull hook-announced streams from',
+  },
+  'output-flush-ms': {
+    env: 'OUTPUT_FLUSH_MS',
+    def: '20',
+    help: 'ms media may wait to go to a platform in one write with what follows (0-100)',
   },
 } as const;
 
@@ -113,7 +120,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     metricsPublic: flag('metrics-public'),
     hookSecret: get('hook-secret') || undefined,
     hookPullBase: get('hook-pull-base') || undefined,
+    outputFlushMs: flushMs(get('output-flush-ms')),
   };
+}
+
+function flushMs(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 100)
+    throw new ConfigError(`OUTPUT_FLUSH_MS must be a whole number of ms from 0 to 100, got '${text}'`);
+  return value;
 }
 
 /** The options table for `restream serve --help`. */

@@ -64,7 +64,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     store,
     logger,
     fallback,
-    ...(options.output ? { output: options.output } : {}),
+    output: { flushIntervalMs: config.outputFlushMs, ...options.output },
     ...(options.continuity ? { continuity: options.continuity } : {}),
   });
   // Events, history, webhooks and metrics all hang off one subscription to the engine: the feed.
