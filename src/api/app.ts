@@ -1,3 +1,5 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import cookie from '@fastify/cookie';
 import fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from '../shared/logger.js';
@@ -9,6 +11,7 @@ import { registerFallbackRoutes } from './fallback-routes.js';
 import { registerHistoryRoutes } from './history-routes.js';
 import { registerHookRoutes, type HookBackend } from './hook-routes.js';
 import { toHttpError, validationError, type HttpError } from './http-errors.js';
+import { applyHttpLimits, defaultHttpLimits, nodeServerOptionsFor, type HttpLimits } from './http-limits.js';
 import { registerOpenApi } from './openapi.js';
 import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerPlatformRoutes } from './platform-routes.js';
@@ -28,8 +31,16 @@ export interface ApiDeps {
   logger: Logger;
   /** Login attempts allowed per client address and window (default 10 per minute). */
   loginRateLimit?: { max: number; windowMs: number };
-  /** Trust X-Forwarded-* from a reverse proxy (client address, https). Default false. */
-  trustProxy?: boolean;
+  /**
+   * Reverse proxies whose X-Forwarded-Proto/Host/For are believed (for the Secure cookie, the
+   * same-origin check, the client address in logs and the login limit): `loopback`, addresses, CIDRs.
+   * Absent: those headers are ignored.
+   */
+  trustProxy?: string[] | string;
+  /** Serve over HTTPS with this PEM certificate and key (absent: plain HTTP). */
+  https?: { cert: Buffer | string; key: Buffer | string };
+  /** Timeouts and caps (defaults: {@link defaultHttpLimits}). */
+  limits?: Partial<HttpLimits>;
   /** SRS / nginx-rtmp publish hooks (absent: no hook routes). */
   hooks?: HookBackend;
   /** Wall clock for the rate limiter (tests inject a fake). */
@@ -46,9 +57,24 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   // Typed as Fastify's base logger so the instance is a plain FastifyInstance for route modules. Its own
   // `req` serializer takes precedence over Fastify's.
   const loggerInstance: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: requestForLog } });
+  const limits: HttpLimits = { ...defaultHttpLimits, ...deps.limits };
+  const tls = deps.https;
   const app = fastify({
     loggerInstance,
     trustProxy: deps.trustProxy ?? false,
+    // Our own factory: Fastify's would not pass Node's creation-time options to an HTTPS server, and the
+    // instance stays typed as HTTP/1 for the route modules (an https.Server answers the same API).
+    serverFactory: (handler) => {
+      const server = tls
+        ? (createHttpsServer({ ...nodeServerOptionsFor(limits), ...tls }, handler) as unknown as Server)
+        : createHttpServer(nodeServerOptionsFor(limits), handler);
+      server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+      // Node's requestTimeout counts the whole request, uploads included, so it stays off: bodies are
+      // watched per request instead (applyHttpLimits), with a rate floor for uploads.
+      server.requestTimeout = 0;
+      server.setTimeout(limits.idleTimeoutMs);
+      return server;
+    },
     bodyLimit: 64 * 1024,
     ajv: {
       customOptions: {
@@ -61,6 +87,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
     },
   });
 
+  applyHttpLimits(app, limits);
   void app.register(cookie);
   // Before the routes: the OpenAPI generator collects them as they are added.
   registerOpenApi(app);
@@ -117,20 +144,25 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   // The routes go in a plugin scope so that they register after the OpenAPI generator has loaded (it
   // sees only routes added after it); the root's hooks and handlers above cover them all the same.
   void app.register((scope, _options, done) => {
-    registerRoutes(scope, deps, limiter);
+    registerRoutes(scope, deps, limiter, limits);
     done();
   });
   return app;
 }
 
 /** Every route of the API (in the scope `createApi` gives them). */
-function registerRoutes(app: FastifyInstance, deps: ApiDeps, limiter: RateLimiter): void {
+function registerRoutes(
+  app: FastifyInstance,
+  deps: ApiDeps,
+  limiter: RateLimiter,
+  limits: HttpLimits,
+): void {
   app.get('/healthz', { config: { public: true } }, () => ({ ok: true }));
   registerAuthRoutes(app, deps.backend, limiter);
   registerPlatformRoutes(app, deps.backend);
   registerChannelRoutes(app, deps.backend);
   registerPresetRoutes(app, deps.backend);
-  registerFallbackRoutes(app, deps.backend);
+  registerFallbackRoutes(app, deps.backend, limits);
   if (deps.hooks) registerHookRoutes(app, deps.hooks);
   registerEventRoutes(app, deps.backend);
   registerMetricsRoutes(app, deps.backend, { public: deps.metricsPublic ?? false });

@@ -336,7 +336,7 @@ class InProcessApi {
   readonly store: Store;
   readonly app: FastifyInstance;
 
-  constructor(options: { trustProxy?: boolean; sessionTtlMs?: number } = {}) {
+  constructor(options: { trustProxy?: string; sessionTtlMs?: number } = {}) {
     this.store = openStore(this.dir, { now: () => this.clock });
     const backend = new ControlPlane({
       store: this.store,
@@ -352,7 +352,7 @@ class InProcessApi {
       backend,
       logger: silentLogger,
       now: () => this.clock,
-      trustProxy: options.trustProxy ?? false,
+      ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     });
   }
 
@@ -393,7 +393,7 @@ describe('sessions expire', () => {
 describe('behind a reverse proxy', () => {
   let api: InProcessApi;
   beforeEach(() => {
-    api = new InProcessApi({ trustProxy: true });
+    api = new InProcessApi({ trustProxy: 'loopback' });
   });
   afterEach(() => api.close());
 
