@@ -87,6 +87,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     fallback,
     events: hub,
     metrics,
+    sessionIdleMs: config.sessionIdleTimeoutMs,
   });
   const hooks = new HookHandler({
     store,

@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import cookie from '@fastify/cookie';
 import fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from '../shared/logger.js';
-import { registerAuthHook, registerAuthRoutes } from './auth-routes.js';
+import { registerAuthHook, registerAuthRoutes, type LoginLimiters } from './auth-routes.js';
 import type { ApiBackend } from './backend.js';
 import { registerChannelRoutes } from './channel-routes.js';
 import { registerEventRoutes } from './events-routes.js';
@@ -17,6 +17,7 @@ import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerPlatformRoutes } from './platform-routes.js';
 import { registerPresetRoutes } from './preset-routes.js';
 import { RateLimiter } from './rate-limiter.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { registerStaticRoutes } from './static-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 
@@ -31,6 +32,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Login attempts allowed per client address and window (default 10 per minute). */
   loginRateLimit?: { max: number; windowMs: number };
+  /** Login attempts allowed from all addresses together (default 60 per minute). */
+  globalLoginRateLimit?: { max: number; windowMs: number };
   /**
    * Reverse proxies whose X-Forwarded-Proto/Host/For are believed (for the Secure cookie, the
    * same-origin check, the client address in logs and the login limit): `loopback`, addresses, CIDRs.
@@ -88,6 +91,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   });
 
   applyHttpLimits(app, limits);
+  registerSecurityHeaders(app);
   void app.register(cookie);
   // Before the routes: the OpenAPI generator collects them as they are added.
   registerOpenApi(app);
@@ -136,15 +140,19 @@ export function createApi(deps: ApiDeps): FastifyInstance {
     });
   });
 
-  const limit = deps.loginRateLimit ?? { max: 10, windowMs: 60_000 };
-  const limiter = new RateLimiter(deps.now ? { ...limit, now: deps.now } : limit);
+  const withClock = (limit: { max: number; windowMs: number }) =>
+    new RateLimiter(deps.now ? { ...limit, now: deps.now } : limit);
+  const limiters: LoginLimiters = {
+    perAddress: withClock(deps.loginRateLimit ?? { max: 10, windowMs: 60_000 }),
+    global: withClock(deps.globalLoginRateLimit ?? { max: 60, windowMs: 60_000 }),
+  };
 
   registerAuthHook(app, deps.backend);
   registerStaticRoutes(app);
   // The routes go in a plugin scope so that they register after the OpenAPI generator has loaded (it
   // sees only routes added after it); the root's hooks and handlers above cover them all the same.
   void app.register((scope, _options, done) => {
-    registerRoutes(scope, deps, limiter, limits);
+    registerRoutes(scope, deps, limiters, limits);
     done();
   });
   return app;
@@ -154,11 +162,11 @@ export function createApi(deps: ApiDeps): FastifyInstance {
 function registerRoutes(
   app: FastifyInstance,
   deps: ApiDeps,
-  limiter: RateLimiter,
+  limiters: LoginLimiters,
   limits: HttpLimits,
 ): void {
   app.get('/healthz', { config: { public: true } }, () => ({ ok: true }));
-  registerAuthRoutes(app, deps.backend, limiter);
+  registerAuthRoutes(app, deps.backend, limiters);
   registerPlatformRoutes(app, deps.backend);
   registerChannelRoutes(app, deps.backend);
   registerPresetRoutes(app, deps.backend);

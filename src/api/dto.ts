@@ -1,3 +1,6 @@
+import type { minPasswordLength } from '../shared/password-policy.js';
+import type { TokenScope } from '../shared/token-scope.js';
+
 /**
  * The JSON shapes of the HTTP API. The dashboard imports these with `import type`, so this file holds
  * types only.
@@ -318,6 +321,20 @@ export interface StatusDto {
   channels: ChannelStatusDto[];
 }
 
+/** What an API token may do: `read` (status, events, metrics, history) or `admin` (everything). */
+export type { TokenScope } from '../shared/token-scope.js';
+
+/** Fewest characters of an admin password (the dashboard's hint is held to it by the compiler). */
+export type MinPasswordLength = typeof minPasswordLength;
+
+/** Body of `POST /api/tokens`. */
+export interface TokenInput {
+  /** What the admin calls it. */
+  name: string;
+  /** What it may do (default `admin`). */
+  scope?: TokenScope;
+}
+
 /** An API token as listed (never the secret). */
 export interface TokenDto {
   /** Token id. */
@@ -330,6 +347,8 @@ export interface TokenDto {
   createdAt: string;
   /** ISO-8601 time of last use, or null. */
   lastUsedAt: string | null;
+  /** What it may do. */
+  scope: TokenScope;
 }
 
 /** Answer of `POST /api/tokens`: the only time the whole token is shown. */
@@ -338,6 +357,8 @@ export interface CreatedTokenDto {
   id: string;
   /** What the admin called it. */
   name: string;
+  /** What it may do. */
+  scope: TokenScope;
   /** The bearer token. */
   token: string;
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Timeouts and caps of the HTTP server (config `HTTP_*`). */
@@ -108,7 +109,8 @@ export function applyHttpLimits(app: FastifyInstance, limits: HttpLimits): void 
 
   app.addHook('onRequest', (request, _reply, done) => {
     const raw = request.raw;
-    if (!raw.complete) {
+    // Injected requests (tests, light-my-request) have no socket to cut.
+    if (!raw.complete && raw.socket instanceof Socket) {
       const watch: BodyWatch = { timer: undefined };
       watches.set(raw, watch);
       watch.timer = setTimeout(() => {

@@ -3,6 +3,8 @@
  * and act as an allow-list: a field not named here (a whole stream key, say) cannot reach a response.
  */
 
+import { tokenScopes } from '../shared/token-scope.js';
+
 const id = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const isoTime = { type: 'string' } as const;
 const nullableString = { type: ['string', 'null'] } as const;
@@ -321,7 +323,10 @@ export const createTokenBody = {
   type: 'object',
   required: ['name'],
   additionalProperties: false,
-  properties: { name: { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S' } },
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S' },
+    scope: { type: 'string', enum: [...tokenScopes] },
+  },
 } as const;
 
 /** One token in `GET /api/tokens`. */
@@ -333,13 +338,19 @@ export const tokenResponse = {
     prefix: { type: 'string' },
     createdAt: isoTime,
     lastUsedAt: nullableString,
+    scope: { type: 'string' },
   },
 } as const;
 
 /** Answer of `POST /api/tokens`. */
 export const createdTokenResponse = {
   type: 'object',
-  properties: { id: { type: 'string' }, name: { type: 'string' }, token: { type: 'string' } },
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    scope: { type: 'string' },
+    token: { type: 'string' },
+  },
 } as const;
 
 /** `{ ok: true }`. */
