@@ -214,7 +214,8 @@ export type SwitchReason =
   | 'clean-stop'
   | 'publisher-returned'
   | 'manual'
-  | 'fallback-timeout';
+  | 'fallback-timeout'
+  | 'key-rotated';
 
 /** Manual actions of `POST /api/channels/:id/actions`. */
 export type ChannelAction = 'fallback' | 'live' | 'end';

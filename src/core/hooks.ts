@@ -62,7 +62,7 @@ export class HookHandler {
       { channel: match.channelId, from: url.host },
       'hook: external publisher accepted; pulling',
     );
-    this.#manager.ingest.pull(match.channelId, url);
+    this.#manager.ingest.pull(match.channelId, url, notification.stream);
     return true;
   }
 

@@ -5,9 +5,10 @@ import type { ServerSession } from '../rtmp/server-session.js';
 /**
  * How a publisher went away. `clean`: OBS said it stops (FCUnpublish/deleteStream) before closing;
  * `dropped`: the connection died without that (network loss, crash, protocol error); `replaced`: a new
- * publisher with the same key took over (OBS reconnecting while its old session was half-open).
+ * publisher with the same key took over (OBS reconnecting while its old session was half-open);
+ * `revoked`: the key it published with was rotated away.
  */
-export type PublisherEnd = 'clean' | 'dropped' | 'replaced';
+export type PublisherEnd = 'clean' | 'dropped' | 'replaced' | 'revoked';
 
 /** Events of a publisher. */
 export interface PublisherEvents {
@@ -48,14 +49,17 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   readonly channelId: string;
   /** Where it comes from, for logs (the client's address, or the pulled server). */
   readonly remote: string;
+  /** The stream key it was let in with (never logged), checked again when keys change. */
+  readonly key: string;
   readonly #session: LiveSession;
   #ended = false;
   #replaced = false;
 
-  constructor(channelId: string, remote: string, session: LiveSession) {
+  constructor(channelId: string, remote: string, session: LiveSession, key: string) {
     super();
     this.channelId = channelId;
     this.remote = remote;
+    this.key = key;
     this.#session = session;
     session.onMedia((packet) => {
       this.safeEmit('media', packet);
@@ -78,6 +82,12 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   replace(): void {
     this.#replaced = true;
     this.#session.close('replaced by a new publisher with the same key');
+  }
+
+  /** Closes the session because the key it published with no longer opens the channel. */
+  revoke(reason: string): void {
+    this.#end('revoked', reason);
+    this.#session.close(reason);
   }
 
   /** Closes the session (shutdown, channel deleted); reported as a drop unless `clean`. */
