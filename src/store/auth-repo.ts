@@ -169,7 +169,9 @@ export class AuthRepo {
   /** Every token, oldest first. */
   listTokens(): ApiToken[] {
     const rows = this.#db
-      .prepare('SELECT id, name, prefix, created_at, last_used_at, scope FROM api_tokens ORDER BY created_at, rowid')
+      .prepare(
+        'SELECT id, name, prefix, created_at, last_used_at, scope FROM api_tokens ORDER BY created_at, rowid',
+      )
       .all() as TokenRow[];
     return rows.map(toToken);
   }
@@ -222,7 +224,8 @@ export class AuthRepo {
       this.#db.prepare('DELETE FROM sessions WHERE id = ?').run(hash);
       return false;
     }
-    if (now - row.last_seen_at_ms >= lastUsedResolutionMs) {
+    // To the minute, or finer for a short idle limit, so a session in use never looks idle.
+    if (now - row.last_seen_at_ms >= Math.min(lastUsedResolutionMs, idleMs / 4)) {
       this.#db.prepare('UPDATE sessions SET last_seen_at_ms = ? WHERE id = ?').run(now, hash);
     }
     return true;

@@ -1,8 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashPassword, openStore, verifyPassword, type Store } from '../../../src/store/index.js';
+import {
+  databaseFileName,
+  hashPassword,
+  openStore,
+  verifyPassword,
+  type Store,
+} from '../../../src/store/index.js';
 
 let dir: string;
 let store: Store;
@@ -137,5 +146,37 @@ describe('AuthRepo', () => {
       code: 'VALIDATION',
     });
     expect(await store.auth.ensureAdminPassword('twelve-chars')).toBeUndefined();
+  });
+});
+
+describe('the token-scope migration', () => {
+  it('keeps tokens and sessions made before scopes: tokens become admin, sessions stay live', () => {
+    const old = mkdtempSync(join(tmpdir(), 'restream-mig-'));
+    const migrations = fileURLToPath(new URL('../../../src/store/migrations/', import.meta.url));
+    const before = join(old, 'migrations');
+    mkdirSync(before);
+    for (const file of readdirSync(migrations).filter((f) => f < '004'))
+      copyFileSync(join(migrations, file), join(before, file));
+    const data = join(old, 'data');
+    openStore(data, { migrationsDir: before, now: () => clock }).close();
+    // Rows as the code before scopes wrote them.
+    const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+    const raw = new BetterSqlite3(join(data, databaseFileName));
+    raw
+      .prepare('INSERT INTO api_tokens (id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run('t1', 'old script', sha256('rst_old'), 'rst_old', 'x');
+    const session = 'an-old-session-cookie';
+    raw
+      .prepare('INSERT INTO sessions (id, created_at, expires_at_ms) VALUES (?, ?, ?)')
+      .run(sha256(session), 'x', clock + 60_000);
+    raw.close();
+    const upgraded = openStore(data, { now: () => clock });
+    try {
+      expect(upgraded.auth.checkToken('rst_old')).toBe('admin');
+      expect(upgraded.auth.checkSession(session, 3600_000)).toBe(true);
+    } finally {
+      upgraded.close();
+      rmSync(old, { recursive: true, force: true });
+    }
   });
 });

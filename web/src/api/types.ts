@@ -28,6 +28,8 @@ export type {
   StatusDto,
   SwitchReason,
   TokenDto,
+  TokenScope,
+  MinPasswordLength,
   UploadFallbackDto,
   WebhookDto,
   WebhookEventName,

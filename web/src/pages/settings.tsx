@@ -1,9 +1,17 @@
 import { useState, type SyntheticEvent } from 'react';
 import { api, fieldErrors } from '../api/client.js';
-import type { ChannelDetailDto, ChannelSettingsDto, CleanStopAction } from '../api/types.js';
+import type {
+  ChannelDetailDto,
+  ChannelSettingsDto,
+  CleanStopAction,
+  MinPasswordLength,
+} from '../api/types.js';
 import { ConfirmButton, Field, Notice, NumberField } from '../components/ui.js';
 import { useApp } from '../context.js';
 import { Tokens, Webhooks } from './settings-integrations.js';
+
+/** The server's one password rule (src/shared/password-policy.ts): the compiler holds this to it. */
+const minPasswordLength: MinPasswordLength = 12;
 
 type Errors = Record<string, string>;
 
@@ -360,7 +368,11 @@ function PasswordChange() {
             />
           )}
         </Field>
-        <Field label="New password" error={errors['newPassword']} hint="At least 12 characters.">
+        <Field
+          label="New password"
+          error={errors['newPassword']}
+          hint={`At least ${minPasswordLength} characters.`}
+        >
           {(props) => (
             <input
               {...props}
