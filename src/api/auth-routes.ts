@@ -71,7 +71,8 @@ function crossOriginFailure(request: FastifyRequest): ApiError | undefined {
   const claimed = claimedOrigin(request);
   const fetchSite = request.headers['sec-fetch-site'];
   const refused = new ApiError('FORBIDDEN', 'cross-origin request refused');
-  if (claimed === undefined) return fetchSite === undefined || fetchSite === 'same-origin' ? undefined : refused;
+  if (claimed === undefined)
+    return fetchSite === undefined || fetchSite === 'same-origin' ? undefined : refused;
   const own = originOf(`${request.protocol}://${request.host}`);
   if (own !== undefined && claimed === own) return undefined;
   return refused;
@@ -155,15 +156,21 @@ const changePasswordBody = {
   },
 } as const;
 
+/**
+ * Body cap of the auth routes, which anyone may call: two passwords of the longest allowed fit, and a
+ * flood of large bodies is refused before a byte is parsed. Every other route has the API's 64 KiB.
+ */
+const authBodyLimitBytes = 4 * maxPasswordLength + 1024;
+
 /** Login, logout and API tokens. */
-export function registerAuthRoutes(
-  app: FastifyInstance,
-  backend: ApiBackend,
-  limiters: LoginLimiters,
-): void {
+export function registerAuthRoutes(app: FastifyInstance, backend: ApiBackend, limiters: LoginLimiters): void {
   app.post<{ Body: { password: string } }>(
     '/api/auth/login',
-    { config: { public: true }, schema: { body: loginBody, response: { 200: okResponse } } },
+    {
+      config: { public: true },
+      bodyLimit: authBodyLimitBytes,
+      schema: { body: loginBody, response: { 200: okResponse } },
+    },
     async (request, reply): Promise<OkDto> => {
       checkLoginLimit(limiters, request, reply);
       if (!(await backend.auth.verifyPassword(request.body.password))) {
@@ -185,7 +192,7 @@ export function registerAuthRoutes(
 
   app.post(
     '/api/auth/logout',
-    { config: { public: true }, schema: { response: { 200: okResponse } } },
+    { config: { public: true }, bodyLimit: authBodyLimitBytes, schema: { response: { 200: okResponse } } },
     (request, reply): OkDto => {
       const session = request.cookies[sessionCookie];
       if (session !== undefined && session !== '') backend.auth.endSession(session);
@@ -201,7 +208,7 @@ export function registerAuthRoutes(
    */
   app.post<{ Body: { currentPassword: string; newPassword: string } }>(
     '/api/auth/password',
-    { schema: { body: changePasswordBody, response: { 200: okResponse } } },
+    { bodyLimit: authBodyLimitBytes, schema: { body: changePasswordBody, response: { 200: okResponse } } },
     async (request, reply): Promise<OkDto> => {
       const { currentPassword, newPassword } = request.body;
       checkLoginLimit(limiters, request, reply);

@@ -6,6 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/process.js';
+import { registeredRoutes } from '../helpers/routes.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** A raw TCP connection to the server, with whether it was closed and what came back. */
@@ -132,5 +133,30 @@ describe('HTTP limits', () => {
       { what: 'a connection under the cap to be served' },
     );
     for (const client of held) client.socket.destroy();
+  });
+
+  it('caps the body of every route: 64 KiB for JSON, less for the public auth routes', async () => {
+    test = await startTestServer();
+    const token = test.server.store.auth.createToken('t').token;
+    const big = JSON.stringify({ name: 'x'.repeat(70 * 1024) });
+    let checked = 0;
+    for (const { method, url } of registeredRoutes(test.server.api)) {
+      // The upload streams multipart with its own cap (a test of its own refuses 3 GiB up front).
+      if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) || url === '/api/upload_fallback') continue;
+      const answer = await fetch(`${test.httpBase}${url.replace(/:\w+/g, 'x')}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: big,
+      });
+      expect(answer.status, `${method} ${url}`).toBe(413);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
+    const login = await fetch(`${test.httpBase}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ password: 'x'.repeat(8 * 1024) }),
+    });
+    expect(login.status).toBe(413);
   });
 });

@@ -91,13 +91,7 @@ describe.skipIf(missing !== '')(`HTTPS ${missing}`, () => {
     );
 
     // The event stream arrives through the proxy as it is written (the stats tick, each second).
-    const stream = spawn(requireProgram('curl', 'curl'), [
-      '-sSN',
-      ...tls,
-      '-b',
-      jar,
-      `${url}/api/events`,
-    ]);
+    const stream = spawn(requireProgram('curl', 'curl'), ['-sSN', ...tls, '-b', jar, `${url}/api/events`]);
     let received = '';
     stream.stdout.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
     try {
@@ -150,5 +144,32 @@ describe.skipIf(missing !== '')(`HTTPS ${missing}`, () => {
     for (let i = 0; i < 10; i++) expect((await attempt('198.51.100.7')).status).toBe(401);
     expect((await attempt('198.51.100.7')).status).toBe(429);
     expect((await attempt('198.51.100.8')).status).toBe(401);
+  });
+
+  it('does not take a publish hook coming through the proxy for a local call', async () => {
+    const test = await startTestServer({ env: { TRUST_PROXY: 'loopback' } });
+    const proxy = await startHttpsProxy(test.server.ports.http);
+    const hook = (base: string, extra: string[]) =>
+      curl([
+        ...extra,
+        '-X',
+        'POST',
+        `${base}/api/on_publish`,
+        '-d',
+        'call=publish&app=live&name=not-a-key&tcurl=rtmp://127.0.0.1/live',
+      ]);
+    // From the internet through nginx (it forwards the client's address; the test's client is on
+    // loopback, so it names one as a client elsewhere would be): no secret, refused.
+    const proxied = await hook(proxy.origin, [
+      '--cacert',
+      proxy.caFile,
+      '-H',
+      'x-forwarded-for: 203.0.113.9',
+    ]);
+    expect(proxied.status).toBe(403);
+    expect(proxied.body).toMatch(/secret/i);
+    // nginx-rtmp on this machine, straight to us: judged by the key (unknown here).
+    const local = await hook(`http://127.0.0.1:${test.server.ports.http}`, []);
+    expect(local.body).toMatch(/unknown stream key/);
   });
 });
