@@ -38,6 +38,8 @@ export interface ServerConfig {
     idleTimeoutMs: number;
     /** Connections served at once; more are closed on arrival. */
     maxConnections: number;
+    /** Connections served at once from one address (trusted proxies excepted). */
+    maxConnectionsPerAddress: number;
   };
   /** A login session unused for this long ends (besides its fixed lifetime). */
   sessionIdleTimeoutMs: number;
@@ -98,6 +100,11 @@ const options = {
     env: 'HTTP_MAX_CONNECTIONS',
     def: '256',
     help: 'HTTP connections served at once',
+  },
+  'http-max-connections-per-address': {
+    env: 'HTTP_MAX_CONNECTIONS_PER_ADDRESS',
+    def: '32',
+    help: 'HTTP connections served at once from one address (trusted proxies excepted)',
   },
   'session-idle-timeout-ms': {
     env: 'SESSION_IDLE_TIMEOUT_MS',
@@ -214,6 +221,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       keepAliveTimeoutMs: positive('http-keepalive-timeout-ms'),
       idleTimeoutMs: positive('http-idle-timeout-ms'),
       maxConnections: positive('http-max-connections'),
+      maxConnectionsPerAddress: positive('http-max-connections-per-address'),
     },
     sessionIdleTimeoutMs: positive('session-idle-timeout-ms'),
     dataDir: path.resolve(get('data-dir')),

@@ -11,7 +11,13 @@ import { registerFallbackRoutes } from './fallback-routes.js';
 import { registerHistoryRoutes } from './history-routes.js';
 import { registerHookRoutes, type HookBackend } from './hook-routes.js';
 import { toHttpError, validationError, type HttpError } from './http-errors.js';
-import { applyHttpLimits, defaultHttpLimits, nodeServerOptionsFor, type HttpLimits } from './http-limits.js';
+import {
+  addressMatcher,
+  applyHttpLimits,
+  defaultHttpLimits,
+  nodeServerOptionsFor,
+  type HttpLimits,
+} from './http-limits.js';
 import { registerOpenApi } from './openapi.js';
 import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerPlatformRoutes } from './platform-routes.js';
@@ -90,7 +96,8 @@ export function createApi(deps: ApiDeps): FastifyInstance {
     },
   });
 
-  applyHttpLimits(app, limits);
+  const trusted = deps.trustProxy === undefined ? [] : [deps.trustProxy].flat();
+  applyHttpLimits(app, limits, addressMatcher(trusted));
   registerSecurityHeaders(app);
   void app.register(cookie);
   // Before the routes: the OpenAPI generator collects them as they are added.

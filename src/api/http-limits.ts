@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { Socket } from 'node:net';
+import { BlockList, Socket, isIPv4 } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Timeouts and caps of the HTTP server (config `HTTP_*`). */
@@ -14,6 +14,8 @@ export interface HttpLimits {
   idleTimeoutMs: number;
   /** Connections served at once; a connection beyond is closed on arrival. */
   maxConnections: number;
+  /** Connections served at once from one address (trusted proxies excepted). */
+  maxConnectionsPerAddress: number;
   /** An upload must bring at least this many bytes in each `uploadWindowMs`, or it is cut. */
   uploadMinBytesPerWindow: number;
   /** The window of that upload rate floor. */
@@ -27,6 +29,8 @@ export const defaultHttpLimits: HttpLimits = {
   keepAliveTimeoutMs: 5_000,
   idleTimeoutMs: 60_000,
   maxConnections: 256,
+  // A browser opens 6 per host, and the event stream one more: room for a few tabs and a script.
+  maxConnectionsPerAddress: 32,
   // 64 KiB per 30 s is about 17 kbit/s: far below any real uplink, far above a trickle.
   uploadMinBytesPerWindow: 64 * 1024,
   uploadWindowMs: 30_000,
@@ -90,16 +94,66 @@ class Complaints {
 
 const complaints = new Complaints();
 
+/** proxy-addr's named ranges (what TRUST_PROXY accepts besides addresses and CIDRs). */
+const namedRanges: Readonly<Record<string, readonly string[]>> = {
+  loopback: ['127.0.0.0/8', '::1/128'],
+  linklocal: ['169.254.0.0/16', 'fe80::/10'],
+  uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+};
+
+/** An IPv4-mapped IPv6 address (`::ffff:1.2.3.4`, what a dual-stack listener reports) as plain IPv4. */
+function plainAddress(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  return mapped ?? address;
+}
+
+/** Whether an address is one of `entries` (TRUST_PROXY's: named ranges, addresses, CIDRs). */
+export function addressMatcher(entries: readonly string[]): (address: string) => boolean {
+  const list = new BlockList();
+  for (const entry of entries.flatMap((e) => namedRanges[e] ?? [e])) {
+    const [address = '', prefix] = entry.split('/');
+    const family = isIPv4(address) ? 'ipv4' : 'ipv6';
+    if (prefix === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, Number(prefix), family);
+  }
+  return (address) => {
+    const plain = plainAddress(address);
+    return list.check(plain, isIPv4(plain) ? 'ipv4' : 'ipv6');
+  };
+}
+
 /**
  * Applies the limits to a Fastify instance before its routes: Node's timers and connection cap on the
  * server, and a body deadline on every request. A request whose body has not fully arrived
  * `bodyTimeoutMs` after its headers loses its connection. That holds after an early answer too (a 401
  * before the body was read), since Node keeps reading such a body to reuse the connection.
  */
-export function applyHttpLimits(app: FastifyInstance, limits: HttpLimits): void {
+export function applyHttpLimits(
+  app: FastifyInstance,
+  limits: HttpLimits,
+  isTrustedProxy: (address: string) => boolean = () => false,
+): void {
   const server: Server = app.server;
   server.headersTimeout = limits.headersTimeoutMs;
   server.maxConnections = limits.maxConnections;
+  // Per address, so that one client cannot hold every connection; a trusted proxy carries everyone's.
+  const perAddress = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = plainAddress(socket.remoteAddress ?? '');
+    if (isTrustedProxy(address)) return;
+    const count = (perAddress.get(address) ?? 0) + 1;
+    if (count > limits.maxConnectionsPerAddress) {
+      socket.destroy();
+      complaints.say(app.log, address, 'too many connections from one address');
+      return;
+    }
+    perAddress.set(address, count);
+    socket.once('close', () => {
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(address);
+      else perAddress.set(address, left);
+    });
+  });
   let dropsLogged = 0;
   server.on('drop', (data?: { remoteAddress?: string }) => {
     // One line per burst is enough to see the cap was reached.

@@ -16,9 +16,9 @@ interface RawClient {
   received: string;
 }
 
-function open(port: number): Promise<RawClient> {
+function open(port: number, localAddress = '127.0.0.1'): Promise<RawClient> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect({ port, host: '127.0.0.1', localAddress });
     const client: RawClient = { socket, closed: false, received: '' };
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
@@ -133,6 +133,29 @@ describe('HTTP limits', () => {
       { what: 'a connection under the cap to be served' },
     );
     for (const client of held) client.socket.destroy();
+  });
+
+  it('serves at most HTTP_MAX_CONNECTIONS_PER_ADDRESS from one address, unless it is a trusted proxy', async () => {
+    const env = { HTTP_MAX_CONNECTIONS_PER_ADDRESS: '3', HTTP_HEADERS_TIMEOUT_MS: '60000' };
+    test = await startTestServer({ env });
+    const port = test.server.ports.http;
+    const held = await Promise.all([1, 2, 3].map(() => open(port)));
+    const fourth = await open(port);
+    await waitFor(() => fourth.closed, { what: 'the fourth connection from 127.0.0.1 to be closed' });
+    // Another address (127.0.0.2 is loopback too on Linux) is served.
+    const other = await open(port, '127.0.0.2');
+    other.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => other.received.includes('"ok":true'), { what: 'a connection from another address' });
+    for (const client of [...held, other]) client.socket.destroy();
+
+    // Behind a trusted proxy every client arrives from the proxy's address: no per-address cap there.
+    const proxied = await startTestServer({ env: { ...env, TRUST_PROXY: '127.0.0.1' } });
+    const many = await Promise.all([1, 2, 3, 4, 5].map(() => open(proxied.server.ports.http)));
+    const last = many[4]!;
+    last.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => last.received.includes('"ok":true'), { what: 'the fifth proxied connection served' });
+    expect(many.some((c) => c.closed)).toBe(false);
+    for (const client of many) client.socket.destroy();
   });
 
   it('caps the body of every route: 64 KiB for JSON, less for the public auth routes', async () => {
