@@ -5,6 +5,8 @@
  * is what the login limit counts, and the event stream comes through unbuffered.
  */
 import { spawn } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/shared/logger.js';
 import { describe, expect, it } from 'vitest';
 import { curl } from '../helpers/curl.js';
 import { startHttpsProxy } from '../helpers/https-proxy.js';
@@ -127,8 +129,18 @@ describe.skipIf(missing !== '')(`HTTPS ${missing}`, () => {
     }
   });
 
-  it('counts login attempts by the client address the trusted proxy forwards', async () => {
-    const test = await startTestServer({ env: { TRUST_PROXY: 'loopback' } });
+  it('counts login attempts by, and logs, the client address the trusted proxy forwards', async () => {
+    const logLines: string[] = [];
+    const logStream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const test = await startTestServer({
+      env: { TRUST_PROXY: 'loopback' },
+      start: { logger: createLogger('info', logStream) },
+    });
     const proxy = await startHttpsProxy(test.server.ports.http);
     const jar = `${makeTempDir('jar')}/jar`;
     // nginx appends the address it saw (127.0.0.1, trusted) to what the client sent: the client is the
@@ -144,6 +156,13 @@ describe.skipIf(missing !== '')(`HTTPS ${missing}`, () => {
     for (let i = 0; i < 10; i++) expect((await attempt('198.51.100.7')).status).toBe(401);
     expect((await attempt('198.51.100.7')).status).toBe(429);
     expect((await attempt('198.51.100.8')).status).toBe(401);
+    const requests = logLines
+      .map((line) => JSON.parse(line) as { req?: { url?: string; remoteAddress?: string } })
+      .filter((entry) => entry.req?.url === '/api/auth/login');
+    expect(requests.length).toBeGreaterThan(0);
+    expect(new Set(requests.map((entry) => entry.req?.remoteAddress))).toEqual(
+      new Set(['198.51.100.7', '198.51.100.8']),
+    );
   });
 
   it('does not take a publish hook coming through the proxy for a local call', async () => {
