@@ -158,7 +158,10 @@ export function applyHttpLimits(
   server.on('drop', (data?: { remoteAddress?: string }) => {
     // One line per burst is enough to see the cap was reached.
     if (dropsLogged++ % 100 === 0)
-      app.log.warn({ remoteAddress: data?.remoteAddress, dropped: dropsLogged }, 'HTTP connection cap reached');
+      app.log.warn(
+        { remoteAddress: data?.remoteAddress, dropped: dropsLogged },
+        'HTTP connection cap reached',
+      );
   });
 
   app.addHook('onRequest', (request, _reply, done) => {

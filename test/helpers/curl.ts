@@ -51,7 +51,10 @@ export function parseCurlOutput(stdout: string): CurlAnswer {
 }
 
 /** Runs a shell command line exactly as written (bash -c), in `cwd`; resolves with its stdout. */
-export function runShell(line: string, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runShell(
+  line: string,
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('bash', ['-c', line], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
