@@ -139,10 +139,11 @@ export interface LoginLimiters {
 /** Counts an attempt against both limits; 429 with Retry-After when either is spent. */
 function checkLoginLimit(limiters: LoginLimiters, request: FastifyRequest, reply: FastifyReply): void {
   const local = limiters.perAddress.hit(request.ip);
-  const global = local.allowed ? limiters.global.hit('') : local;
-  if (global.allowed) return;
-  void reply.header('retry-after', String(global.retryAfterSeconds));
-  throw new ApiError('RATE_LIMITED', `too many login attempts; retry in ${global.retryAfterSeconds} s`);
+  // An address already refused does not use up everyone's allowance.
+  const verdict = local.allowed ? limiters.global.hit('') : local;
+  if (verdict.allowed) return;
+  void reply.header('retry-after', String(verdict.retryAfterSeconds));
+  throw new ApiError('RATE_LIMITED', `too many login attempts; retry in ${verdict.retryAfterSeconds} s`);
 }
 
 /** Body of `POST /api/auth/password`. */

@@ -45,6 +45,8 @@ export function nodeServerOptionsFor(limits: HttpLimits): { connectionsCheckingI
 /** Per request: the timer watching its body, and whether it may be slow (an upload under way). */
 interface BodyWatch {
   timer: NodeJS.Timeout | undefined;
+  /** Where this server's cut-offs are said. */
+  complaints: Complaints;
 }
 
 const watches = new WeakMap<IncomingMessage, BodyWatch>();
@@ -63,7 +65,7 @@ export function allowSlowBody(request: FastifyRequest, limits: HttpLimits): void
     if (raw.complete || raw.socket.destroyed) return;
     const bytes = raw.socket.bytesRead;
     if (bytes - lastBytes < limits.uploadMinBytesPerWindow) {
-      cut(request, 'upload slower than the rate floor');
+      cut(request, watch.complaints, 'upload slower than the rate floor');
       return;
     }
     lastBytes = bytes;
@@ -73,7 +75,7 @@ export function allowSlowBody(request: FastifyRequest, limits: HttpLimits): void
 }
 
 /** Closes the connection of a request whose body is too slow; logged once per address per minute. */
-function cut(request: FastifyRequest, why: string): void {
+function cut(request: FastifyRequest, complaints: Complaints, why: string): void {
   request.raw.socket.destroy();
   complaints.say(request.log, request.ip, why);
 }
@@ -88,11 +90,9 @@ class Complaints {
     if (last !== undefined && now - last < 60_000) return;
     if (this.#lastAt.size >= 1000) this.#lastAt.clear();
     this.#lastAt.set(address, now);
-    log.warn({ remoteAddress: address, why }, 'slow HTTP client cut off');
+    log.warn({ remoteAddress: address, why }, 'HTTP client cut off');
   }
 }
-
-const complaints = new Complaints();
 
 /** proxy-addr's named ranges (what TRUST_PROXY accepts besides addresses and CIDRs). */
 const namedRanges: Readonly<Record<string, readonly string[]>> = {
@@ -134,6 +134,7 @@ export function applyHttpLimits(
   isTrustedProxy: (address: string) => boolean = () => false,
 ): void {
   const server: Server = app.server;
+  const complaints = new Complaints();
   server.headersTimeout = limits.headersTimeoutMs;
   server.maxConnections = limits.maxConnections;
   // Per address, so that one client cannot hold every connection; a trusted proxy carries everyone's.
@@ -168,10 +169,10 @@ export function applyHttpLimits(
     const raw = request.raw;
     // Injected requests (tests, light-my-request) have no socket to cut.
     if (!raw.complete && raw.socket instanceof Socket) {
-      const watch: BodyWatch = { timer: undefined };
+      const watch: BodyWatch = { timer: undefined, complaints };
       watches.set(raw, watch);
       watch.timer = setTimeout(() => {
-        if (!raw.complete && !raw.socket.destroyed) cut(request, 'request body too slow');
+        if (!raw.complete && !raw.socket.destroyed) cut(request, complaints, 'request body too slow');
       }, limits.bodyTimeoutMs).unref();
     }
     done();
