@@ -11,7 +11,7 @@ import { Metrics } from './observability/metrics.js';
 import { Webhooks, type WebhookSenderOptions } from './observability/webhook-sender.js';
 import { HookHandler } from './control/publish-hooks.js';
 import { FallbackLibrary } from './fallback/library.js';
-import { createApi } from './api/index.js';
+import { createApi, type ApiDeps } from './api/index.js';
 import type { ServerConfig } from './config.js';
 
 /** A running server, as `restream serve` and the integration tests hold it. */
@@ -38,6 +38,8 @@ export interface StartOptions {
   continuity?: ChannelManagerOptions['continuity'];
   /** Where the one-time admin password notice goes (default: stdout). */
   announce?: (message: string) => void;
+  /** HTTP limits over the configured ones (tests shorten the upload rate window). */
+  httpLimits?: ApiDeps['limits'];
   /** Webhook delivery policy (tests shorten the retry delays). */
   webhooks?: Pick<WebhookSenderOptions, 'retryDelaysMs' | 'timeoutMs'>;
 }
@@ -91,6 +93,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     fallback,
     events: feed,
     metrics,
+    sessionIdleMs: config.sessionIdleTimeoutMs,
   });
   const hooks = new HookHandler({
     store,
@@ -99,7 +102,15 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     secret: config.hookSecret,
     pullBase: config.hookPullBase,
   });
-  const api = createApi({ backend, logger, hooks, metricsPublic: config.metricsPublic });
+  const api = createApi({
+    backend,
+    logger,
+    hooks,
+    metricsPublic: config.metricsPublic,
+    limits: { ...config.httpLimits, ...options.httpLimits },
+    ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
+    ...(config.httpsTls ? { https: config.httpsTls } : {}),
+  });
   try {
     ports.rtmp = await manager.ingest.listen(config.rtmpPort, config.rtmpHost);
     if (config.rtmpsTls)
@@ -116,7 +127,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     throw err;
   }
   logger.info(
-    { rtmpPort: ports.rtmp, rtmpsPort: ports.rtmps, httpPort: ports.http, dataDir: config.dataDir },
+    {
+      rtmpPort: ports.rtmp,
+      rtmpsPort: ports.rtmps,
+      httpPort: ports.http,
+      https: config.httpsTls !== undefined,
+      trustProxy: config.trustProxy ?? null,
+      dataDir: config.dataDir,
+    },
     'restream server listening',
   );
   let stopping: Promise<void> | undefined;

@@ -14,6 +14,7 @@ import type {
   PresetDto,
   StatusDto,
   TokenDto,
+  TokenScope,
   CreatedWebhookDto,
   HistorySessionDto,
   ServerEventDto,
@@ -108,14 +109,14 @@ export interface ApiBackend {
     endSession(id: string): void;
     /** Sets a new admin password and ends every session but `keepSessionId` (the caller's, if any). */
     changePassword(newPassword: string, keepSessionId: string | undefined): Promise<void>;
-    /** Creates an API token. */
-    createToken(name: string): CreatedTokenDto;
+    /** Creates an API token with a scope. */
+    createToken(name: string, scope: TokenScope): CreatedTokenDto;
     /** Lists tokens, without their secrets. */
     listTokens(): TokenDto[];
     /** Revokes a token (NOT_FOUND when there is none). */
     revokeToken(id: string): void;
-    /** True for a live bearer token. */
-    checkToken(token: string): boolean;
+    /** The scope of a live bearer token, or undefined for an unknown or revoked one. */
+    checkToken(token: string): TokenScope | undefined;
   };
   /** Live events for `GET /api/events`. */
   readonly events: {

@@ -61,7 +61,7 @@ export function registerEventRoutes(
 
   app.get<{ Querystring: { channelId?: string; lastEventId?: string } }>(
     '/api/events',
-    { schema: { querystring: eventsQuery } },
+    { config: { readScope: true }, schema: { querystring: eventsQuery } },
     (request, reply) => {
       const lastEventId =
         parseEventId(request.headers['last-event-id']) ?? parseEventId(request.query.lastEventId);

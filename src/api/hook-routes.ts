@@ -83,7 +83,9 @@ function refuse(
   hooks: HookBackend,
   limiter: RateLimiter,
 ): { status: number; error: string; message: string } | undefined {
-  const address = request.socket.remoteAddress ?? '';
+  // The client's address: behind a trusted reverse proxy the one it forwards, so a hook call from the
+  // internet through a proxy on this machine does not pass for a local one.
+  const address = request.ip;
   const limited = limiter.hit(address);
   if (!limited.allowed) return { status: 429, error: 'RATE_LIMITED', message: 'too many hook calls' };
   const query = request.query as Record<string, unknown>;

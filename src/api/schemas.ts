@@ -3,7 +3,7 @@
  * and act as an allow-list: a field not named here (a whole stream key, say) cannot reach a response.
  */
 
-import { channelActions, settingLimits, type LimitedSetting } from '../contract/index.js';
+import { channelActions, settingLimits, tokenScopes, type LimitedSetting } from '../contract/index.js';
 
 const id = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const isoTime = { type: 'string' } as const;
@@ -329,7 +329,10 @@ export const createTokenBody = {
   type: 'object',
   required: ['name'],
   additionalProperties: false,
-  properties: { name: { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S' } },
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S' },
+    scope: { type: 'string', enum: [...tokenScopes] },
+  },
 } as const;
 
 /** One token in `GET /api/tokens`. */
@@ -341,13 +344,19 @@ export const tokenResponse = {
     prefix: { type: 'string' },
     createdAt: isoTime,
     lastUsedAt: nullableString,
+    scope: { type: 'string' },
   },
 } as const;
 
 /** Answer of `POST /api/tokens`. */
 export const createdTokenResponse = {
   type: 'object',
-  properties: { id: { type: 'string' }, name: { type: 'string' }, token: { type: 'string' } },
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    scope: { type: 'string' },
+    token: { type: 'string' },
+  },
 } as const;
 
 /** `{ ok: true }`. */

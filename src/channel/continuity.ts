@@ -89,15 +89,18 @@ export class Continuity extends TypedEmitter<ContinuityEvents> {
     if (this.#settings.lowBitrate) this.#observeBitrate(sizeBytes, now, this.#settings.lowBitrate);
   }
 
-  /** The publisher went away: `clean` when OBS said it stops, `dropped` otherwise. */
-  publisherEnded(how: 'clean' | 'dropped'): void {
+  /**
+   * The publisher went away: `clean` when OBS said it stops, `revoked` when its key was rotated away
+   * (a drop, said as such), `dropped` otherwise.
+   */
+  publisherEnded(how: 'clean' | 'dropped' | 'revoked'): void {
     this.#publisherPresent = false;
     this.#stalled = false;
     this.#clearStall();
     if (this.#change.mode === 'off') return;
     if (this.#change.mode === 'fallback' && this.#change.reason === 'manual') return;
-    if (how === 'dropped') {
-      this.#set('fallback', 'publisher-dropped');
+    if (how !== 'clean') {
+      this.#set('fallback', how === 'revoked' ? 'key-rotated' : 'publisher-dropped');
       return;
     }
     switch (this.#settings.cleanStopAction) {

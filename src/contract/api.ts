@@ -9,6 +9,7 @@ import type {
   ChannelMode,
   FallbackJobState,
   FallbackKind,
+  TokenScope,
   OutputState,
   SourceName,
   SwitchReason,
@@ -254,6 +255,14 @@ export interface StatusDto {
   channels: ChannelStatusDto[];
 }
 
+/** Body of `POST /api/tokens`. */
+export interface TokenInput {
+  /** What the admin calls it. */
+  name: string;
+  /** What it may do (default `admin`). */
+  scope?: TokenScope;
+}
+
 /** An API token as listed (never the secret). */
 export interface TokenDto {
   /** Token id. */
@@ -266,6 +275,8 @@ export interface TokenDto {
   createdAt: string;
   /** ISO-8601 time of last use, or null. */
   lastUsedAt: string | null;
+  /** What it may do. */
+  scope: TokenScope;
 }
 
 /** Answer of `POST /api/tokens`: the only time the whole token is shown. */
@@ -274,6 +285,8 @@ export interface CreatedTokenDto {
   id: string;
   /** What the admin called it. */
   name: string;
+  /** What it may do. */
+  scope: TokenScope;
   /** The bearer token. */
   token: string;
 }

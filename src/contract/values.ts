@@ -29,6 +29,7 @@ export const switchReasons = [
   'publisher-returned',
   'manual',
   'fallback-timeout',
+  'key-rotated',
 ] as const;
 /** One of {@link switchReasons}. */
 export type SwitchReason = (typeof switchReasons)[number];
@@ -83,3 +84,10 @@ export type WebhookEventName = (typeof webhookEventNames)[number];
 export const channelEventKinds = ['on-air', 'mode', 'off-air', 'switched'] as const;
 /** One of {@link channelEventKinds}. */
 export type ChannelEventKind = (typeof channelEventKinds)[number];
+
+/**
+ * What an API token may do: `read` sees status, events, metrics and history; `admin` may do everything.
+ */
+export const tokenScopes = ['read', 'admin'] as const;
+/** One of {@link tokenScopes}. */
+export type TokenScope = (typeof tokenScopes)[number];

@@ -28,6 +28,8 @@ export interface ControlPlaneOptions {
   fallback: FallbackUploads;
   /** Lifetime of a login session (default 7 days). */
   sessionTtlMs?: number;
+  /** A login session unused this long ends (default: only its lifetime ends it). */
+  sessionIdleMs?: number;
   /** Wall clock in ms, for which finished jobs status still shows (tests inject a fake). */
   now?: () => number;
   /** Live events for `GET /api/events` (absent: the stream carries nothing). */
@@ -66,7 +68,12 @@ export class ControlPlane {
     this.platforms = new PlatformsBackend(shared);
     this.channels = new ChannelsBackend(shared, typeof rtmpPort === 'number' ? () => rtmpPort : rtmpPort);
     this.fallback = new FallbackBackend(shared);
-    this.auth = new AuthBackend(store, logger, options.sessionTtlMs ?? defaultSessionTtlMs);
+    this.auth = new AuthBackend(
+      store,
+      logger,
+      options.sessionTtlMs ?? defaultSessionTtlMs,
+      options.sessionIdleMs,
+    );
     const observability = new ObservabilityBackend(shared, {
       events: options.events,
       metrics: options.metrics,

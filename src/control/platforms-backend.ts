@@ -38,6 +38,27 @@ function checkUrl(url: string, streamKey?: string): void {
   }
 }
 
+/** Port a URL reaches: its own, or its scheme's default (RTMP 1935, RTMPS 443). */
+function endpointOf(url: string): string {
+  const parsed = new URL(url);
+  const port = parsed.port || (parsed.protocol === 'rtmps:' ? '443' : '1935');
+  return `${parsed.hostname.toLowerCase()}:${port}`;
+}
+
+/**
+ * A stored key goes only where it was given for: a new URL on another host (or port) must come with
+ * the key in the same request, or a caller who may edit platforms could send the key to a server of
+ * their own (`url: rtmp://attacker/app`) without ever having seen it.
+ */
+function checkKeyFollowsUrl(before: string, after: string, streamKey: string | undefined): void {
+  if (streamKey !== undefined || endpointOf(before) === endpointOf(after)) return;
+  throw new ControlPlaneError(
+    'VALIDATION',
+    'streamKey is required when url moves to another host: the stored key is never sent to a new host',
+    'streamKey',
+  );
+}
+
 /** A preset id the relay knows, or VALIDATION naming `preset` with the ids there are. */
 function checkPreset(id: string): NonNullable<ReturnType<typeof findPreset>> {
   const preset = findPreset(id);
@@ -101,7 +122,10 @@ export class PlatformsBackend {
       preset?: string | null;
     },
   ): Destination => {
-    if (patch.url !== undefined) checkUrl(patch.url, patch.streamKey);
+    if (patch.url !== undefined) {
+      checkUrl(patch.url, patch.streamKey);
+      checkKeyFollowsUrl(this.#shared.store.destinations.get(id).url, patch.url, patch.streamKey);
+    }
     if (typeof patch.preset === 'string') checkPreset(patch.preset);
     const { before, after } = this.#shared.store.destinations.update(id, patch);
     this.#shared.notify('destinationsChanged', after.channelId);

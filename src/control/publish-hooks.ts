@@ -5,7 +5,7 @@ import type { PublishNotification as Notification } from '../contract/index.js';
 /** What publish hooks need from the engine's ingest: start and end pulling a channel's live input. */
 export interface PullControl {
   /** Makes `url` (an RTMP play URL) the channel's live input. */
-  pull(channelId: string, url: URL): void;
+  pull(channelId: string, url: URL, key: string): void;
   /** Ends the channel's pull, if it has one; true when it had. */
   endPull(channelId: string, reason: string): boolean;
 }
@@ -63,7 +63,7 @@ export class HookHandler {
       { channel: match.channelId, from: url.host },
       'hook: external publisher accepted; pulling',
     );
-    this.#ingest.pull(match.channelId, url);
+    this.#ingest.pull(match.channelId, url, notification.stream);
     return true;
   }
 

@@ -87,11 +87,15 @@ export class ChannelManager extends TypedEmitter<EngineEvents> {
   }
 
   /**
-   * A channel's keys changed. A publisher already on air stays (it was authenticated); new sessions
-   * need the new key. A deleted channel is ended and dropped.
+   * A channel's keys changed. Its publisher, pull and players on a key that no longer opens it end at
+   * once (the channel goes to its fallback, reason `key-rotated`); new sessions need the new key. A
+   * deleted channel is ended and dropped.
    */
   channelKeysChanged(channelId: string): void {
-    if (this.#store.channels.find(channelId)) return;
+    if (this.#store.channels.find(channelId)) {
+      this.ingest.revokeStaleKeys(channelId, 'the stream key was rotated');
+      return;
+    }
     this.#runtimes.get(channelId)?.destroy('channel deleted');
     this.#runtimes.delete(channelId);
   }

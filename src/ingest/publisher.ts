@@ -4,9 +4,10 @@ import type { MediaSink, ServerSession } from '../rtmp/index.js';
 /**
  * How a publisher went away. `clean`: OBS said it stops (FCUnpublish/deleteStream) before closing;
  * `dropped`: the connection died without that (network loss, crash, protocol error); `replaced`: a new
- * publisher with the same key took over (OBS reconnecting while its old session was half-open).
+ * publisher with the same key took over (OBS reconnecting while its old session was half-open);
+ * `revoked`: the key it published with was rotated away.
  */
-export type PublisherEnd = 'clean' | 'dropped' | 'replaced';
+export type PublisherEnd = 'clean' | 'dropped' | 'replaced' | 'revoked';
 
 /** Events of a publisher. Media does not go through an event: see {@link Publisher.setMediaSink}. */
 export interface PublisherEvents {
@@ -54,15 +55,18 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   readonly kind: PublisherKind;
   /** Where it comes from, for logs (the client's address, or the pulled server). */
   readonly remote: string;
+  /** The stream key it was let in with (never logged), checked again when keys change. */
+  readonly key: string;
   readonly #session: LiveSession;
   #ended = false;
   #replaced = false;
 
-  constructor(channelId: string, kind: PublisherKind, remote: string, session: LiveSession) {
+  constructor(channelId: string, kind: PublisherKind, remote: string, session: LiveSession, key: string) {
     super();
     this.channelId = channelId;
     this.kind = kind;
     this.remote = remote;
+    this.key = key;
     this.#session = session;
     session.onEnd((clean, reason) => {
       this.#end(this.#replaced ? 'replaced' : clean ? 'clean' : 'dropped', reason);
@@ -90,6 +94,12 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   replace(): void {
     this.#replaced = true;
     this.#session.close('replaced by a new publisher with the same key');
+  }
+
+  /** Closes the session because the key it published with no longer opens the channel. */
+  revoke(reason: string): void {
+    this.#end('revoked', reason);
+    this.#session.close(reason);
   }
 
   /** Closes the session (shutdown, channel deleted); reported as a drop unless `clean`. */

@@ -235,6 +235,7 @@ describe('health and authentication', () => {
         prefix: secret.slice(0, 8),
         createdAt: expect.any(String) as unknown,
         lastUsedAt: expect.any(String) as unknown,
+        scope: 'admin',
       },
     ]);
     expect((await call('DELETE', `/api/tokens/${id}`, { auth: session })).statusCode).toBe(200);

@@ -28,6 +28,7 @@ export type {
   StatusDto,
   SwitchReason,
   TokenDto,
+  TokenScope,
   UploadFallbackDto,
   WebhookDto,
   WebhookEventName,

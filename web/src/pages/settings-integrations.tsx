@@ -4,6 +4,7 @@ import type {
   CreatedTokenDto,
   CreatedWebhookDto,
   TokenDto,
+  TokenScope,
   WebhookDto,
   WebhookEventName,
 } from '../api/types.js';
@@ -17,11 +18,19 @@ import { clockTime } from '../format.js';
 
 type Errors = Record<string, string>;
 
+/** What each token scope allows, as the picker and the list say it. */
+const scopeLabels: Record<TokenScope, string> = {
+  read: 'Read: status, events, metrics, history',
+  admin: 'Admin: everything, platforms and keys included',
+};
+
 export function Tokens() {
   const list = useApiData<TokenDto[]>('/api/tokens');
   const tokens = list.data ?? [];
   const load = list.reload;
   const [name, setName] = useState('');
+  // Least privilege first: a dashboard, Grafana or Prometheus needs only to read.
+  const [scope, setScope] = useState<TokenScope>('read');
   const [errors, setErrors] = useState<Errors>({});
   const [created, setCreated] = useState<CreatedTokenDto | null>(null);
 
@@ -29,7 +38,7 @@ export function Tokens() {
     event.preventDefault();
     setErrors({});
     try {
-      setCreated(await api<CreatedTokenDto>('POST', '/api/tokens', { name: name.trim() }));
+      setCreated(await api<CreatedTokenDto>('POST', '/api/tokens', { name: name.trim(), scope }));
       setName('');
       await load();
     } catch (err) {
@@ -60,7 +69,8 @@ export function Tokens() {
           {tokens.map((token) => (
             <li key={token.id}>
               <span>
-                <strong>{token.name}</strong> <span className="mono muted">{token.prefix}…</span>
+                <strong>{token.name}</strong> <span className="mono muted">{token.prefix}…</span>{' '}
+                <span className="badge">{token.scope}</span>
                 <br />
                 <span className="muted small">
                   created {new Date(token.createdAt).toLocaleDateString()}
@@ -100,6 +110,23 @@ export function Tokens() {
                 setName(e.target.value);
               }}
             />
+          )}
+        </Field>
+        <Field label="Scope" error={errors['scope']}>
+          {(props) => (
+            <select
+              {...props}
+              value={scope}
+              onChange={(e) => {
+                setScope(e.target.value as TokenScope);
+              }}
+            >
+              {Object.entries(scopeLabels).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
           )}
         </Field>
         <button type="submit" className="btn">

@@ -1,7 +1,7 @@
 import { useState, type SyntheticEvent } from 'react';
 import { api, fieldErrors } from '../api/client.js';
 import type { ChannelDetailDto, ChannelSettingsDto, CleanStopAction } from '../api/types.js';
-import { settingLimits, type LimitedSetting } from '../api/contract.js';
+import { minPasswordLength, settingLimits, type LimitedSetting } from '../api/contract.js';
 import { ConfirmButton, Field, Notice, NumberField } from '../components/ui.js';
 import { useApp } from '../context.js';
 import { Tokens, Webhooks } from './settings-integrations.js';
@@ -373,7 +373,11 @@ function PasswordChange() {
             />
           )}
         </Field>
-        <Field label="New password" error={errors['newPassword']} hint="At least 12 characters.">
+        <Field
+          label="New password"
+          error={errors['newPassword']}
+          hint={`At least ${minPasswordLength} characters.`}
+        >
           {(props) => (
             <input
               {...props}
