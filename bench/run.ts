@@ -36,12 +36,14 @@ const usage = `Usage: npm run bench -- [options]   (or: npx tsx bench/run.ts [op
   --preview              include the preview section: N = 10 (or --preview-n) with 0, 1 and 10 viewers
   --preview-only         run only the preview section
   --preview-n 10         N of the preview section
+  --syscall-seconds 5    strace -c window after each CPU window, s (default 5; 0 skips it)
   --help`;
 
 interface Options {
   ns: number[];
   seconds: number;
   warmupSeconds: number;
+  syscallSeconds: number;
   systems: SystemId[];
   slowN: number;
   /** Repetitions of the continuity section's drop and stall (0: the section is skipped). */
@@ -70,6 +72,7 @@ function parseOptions(): Options {
       preview: { type: 'boolean' },
       'preview-only': { type: 'boolean' },
       'preview-n': { type: 'string' },
+      'syscall-seconds': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -86,6 +89,8 @@ function parseOptions(): Options {
   const warmupSeconds = Number(values.warmup ?? (quick ? 3 : 5));
   if (!(seconds >= 2 && seconds <= 600)) throw new Error('--seconds: 2..600');
   if (!(warmupSeconds >= 0 && warmupSeconds <= 120)) throw new Error('--warmup: 0..120');
+  const syscallSeconds = Number(values['syscall-seconds'] ?? 5);
+  if (!(syscallSeconds >= 0 && syscallSeconds <= 60)) throw new Error('--syscall-seconds: 0..60');
   const systems = (values.systems?.split(',') ?? [...systemIds]).map((s) => {
     if (!(systemIds as readonly string[]).includes(s)) throw new Error(`--systems: unknown '${s}'`);
     return s as SystemId;
@@ -110,6 +115,7 @@ function parseOptions(): Options {
       ns,
       seconds,
       warmupSeconds,
+      syscallSeconds,
       systems,
       slowN: 0,
       continuityReps: 0,
@@ -122,6 +128,7 @@ function parseOptions(): Options {
     ns,
     seconds,
     warmupSeconds,
+    syscallSeconds,
     systems,
     slowN,
     continuityReps,
@@ -197,7 +204,7 @@ async function main(): Promise<void> {
   const continuityBudgetMs = options.continuityReps > 0 ? 300_000 + options.continuityReps * 60_000 : 0;
   const previewBudgetMs = options.previewN > 0 ? 3 * (options.seconds + 10) * 1000 + 180_000 : 0;
   const budgetMs =
-    runs * (options.seconds + options.warmupSeconds + 120) * 1000 +
+    runs * (options.seconds + options.warmupSeconds + options.syscallSeconds + 120) * 1000 +
     continuityBudgetMs +
     previewBudgetMs +
     60_000;

@@ -5,7 +5,7 @@ import type { ServerConfig } from './config.js';
 import { startServer, type RunningServer } from './main.js';
 import { createLogger } from './shared/logger.js';
 import { errorMessage } from './shared/errors.js';
-import { runStandaloneFallback } from './core/standalone-fallback.js';
+import { runStandaloneFallback } from './engine/standalone-fallback.js';
 
 const usage = `restream: one RTMP stream in from OBS, live on every platform at once.
 

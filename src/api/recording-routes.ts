@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ApiBackend } from './backend.js';
-import type { OkDto, RecordingDto } from './dto.js';
+import type { OkDto, RecordingDto } from '../contract/index.js';
 import { parseByteRange } from './fallback-routes.js';
 import { ApiError } from './http-errors.js';
 import { idParams, okResponse } from './schemas.js';

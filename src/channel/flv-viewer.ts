@@ -1,20 +1,11 @@
+import type { ProgramViewerEnd } from '../contract/index.js';
 import { flvHeader, flvTag } from '../media/flv-file.js';
 import type { MediaPacket } from '../media/packet.js';
+import type { ByteSink } from '../shared/byte-sink.js';
 import type { Clock } from '../shared/clock.js';
-import type { Program, ProgramPacket, ProgramReader } from './program.js';
+import type { Program, ProgramHeaders, ProgramPacket, ProgramReader } from './program.js';
 
-/**
- * Where a viewer's bytes go: an HTTP response, a recorder's ffmpeg stdin. `writableLength` is what is
- * buffered and not yet taken by the other side; the viewer never waits on it, it only looks.
- */
-export interface ByteSink {
-  write(chunk: Buffer): boolean;
-  readonly writableLength: number;
-  /** Ends the stream after what is buffered (the program ended). */
-  end(): void;
-  /** Drops the connection (a viewer that stopped reading). */
-  destroy(): void;
-}
+export type { ByteSink } from '../shared/byte-sink.js';
 
 /** Options of a viewer. */
 export interface FlvViewerOptions {
@@ -24,22 +15,32 @@ export interface FlvViewerOptions {
   stallTimeoutMs?: number;
   /** Monotonic time (tests inject a fake). */
   clock: Pick<Clock, 'now'>;
+  /**
+   * The keyframe gate every receiver shares (rtmp's `keyframeStart`, given by the engine since
+   * channel/ does not import rtmp/): undefined when a packet cannot start the stream, else the current
+   * headers to send before it, restamped at its dts.
+   */
+  keyframeStart: (packet: MediaPacket, headers: Readonly<ProgramHeaders>) => MediaPacket[] | undefined;
   /** Called once, when the viewer stops (closed, program ended, or dropped for stalling). */
   onClose?: (why: FlvViewerEnd) => void;
 }
 
-/** Why a viewer stopped. */
-export type FlvViewerEnd = 'closed' | 'program-ended' | 'stalled';
+/** Why a viewer stopped (the contract's list: the API and the recorder hear it too). */
+export type FlvViewerEnd = ProgramViewerEnd;
 
-/** Key of the FLV tag bytes in a program packet's shared `wire` memo: made once, written to every viewer. */
-const FLV_WIRE_KEY = 'flv';
+/**
+ * The FLV tag bytes of each program packet, made by the first viewer and written by all of them.
+ * Memoised against the packet object (as rtmp/media-wire.ts does for chunks), so the program's packets
+ * carry no reader state and the memo goes when the packet does.
+ */
+const flvTags = new WeakMap<ProgramPacket, Buffer>();
 /** `@setDataFrame` as an AMF0 string (marker, u16 length, bytes): RTMP's wrapper, not part of an FLV file. */
 const SET_DATA_FRAME = Buffer.from([0x02, 0x00, 0x0d, ...Buffer.from('@setDataFrame', 'latin1')]);
 
 /**
  * The program as an FLV byte stream (HTTP-FLV, as SRS and Node-Media-Server serve it): exactly what
  * the platforms get, fallback included. It starts at a keyframe after the current metadata and
- * sequence headers (DESIGN.md rule 2), and a viewer that falls behind drops whole GOPs and catches up
+ * sequence headers (docs/architecture.md rule 2), and a viewer that falls behind drops whole GOPs and catches up
  * at the next keyframe (rule 5): nothing waits on a viewer, and what is buffered for it stays bounded.
  * Timestamps are the program's own, so the tag bytes are the same for every viewer and made once.
  */
@@ -87,14 +88,12 @@ export class FlvViewer implements ProgramReader {
     }
     if (!this.#gateOpen) {
       // Headers are written from the program's current set when the gate opens, never stale ones.
-      if (packet.kind !== 'video' || !packet.keyframe || packet.header) {
+      const start = this.#options.keyframeStart(packet, this.#program.headers());
+      if (!start) {
         if (frame && this.#started) this.#droppedFrames++;
         return;
       }
-      const headers = this.#program.headers();
-      for (const header of [headers.metadata, headers.video, headers.audio]) {
-        if (header) this.#sink.write(tagOf({ ...header, dts: packet.dts }));
-      }
+      for (const header of start) this.#sink.write(tagOf(header));
       this.#gateOpen = true;
       this.#started = true;
     }
@@ -137,11 +136,10 @@ export class FlvViewer implements ProgramReader {
 
 /** The FLV tag of a program packet, made by the first viewer and shared by the rest. */
 function sharedTag(item: ProgramPacket): Buffer {
-  item.wire ??= new Map();
-  let bytes = item.wire.get(FLV_WIRE_KEY);
+  let bytes = flvTags.get(item);
   if (bytes === undefined) {
     bytes = tagOf(item.packet);
-    item.wire.set(FLV_WIRE_KEY, bytes);
+    flvTags.set(item, bytes);
   }
   return bytes;
 }

@@ -10,7 +10,7 @@ export {
   type DestinationPatch,
 } from './destinations-repo.js';
 export { SettingsRepo } from './settings-repo.js';
-export { RecordingsRepo, recordingStates, type Recording, type RecordingState } from './recordings-repo.js';
+export { RecordingsRepo, type Recording } from './recordings-repo.js';
 export { AuthRepo, type ApiToken, type CreatedApiToken } from './auth-repo.js';
 export { hashPassword, verifyPassword } from './password.js';
 export {
@@ -21,10 +21,8 @@ export {
 } from './history-repo.js';
 export {
   WebhooksRepo,
-  webhookEvents,
   type Webhook,
   type WebhookWithSecret,
-  type WebhookEvent,
   type WebhookDelivery,
   type NewWebhook,
 } from './webhooks-repo.js';

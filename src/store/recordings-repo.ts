@@ -1,13 +1,5 @@
 import type { Database } from 'better-sqlite3';
-
-/** Where a recording stands. */
-export const recordingStates = ['recording', 'paused', 'done', 'interrupted', 'failed'] as const;
-/**
- * `recording` while written; `paused` while the disk is below its free-space floor; `done` when the
- * broadcast ended; `interrupted` when the server died during it (the file plays up to the cut);
- * `failed` when the recorder itself failed.
- */
-export type RecordingState = (typeof recordingStates)[number];
+import type { RecordingState } from '../contract/index.js';
 
 /** One recorded broadcast. */
 export interface Recording {

@@ -3,6 +3,7 @@ import { FlvViewer, type ByteSink, type FlvViewerEnd } from '../../../src/channe
 import { Program } from '../../../src/channel/program.js';
 import { readFlv } from '../../../src/media/flv-file.js';
 import type { MediaPacket } from '../../../src/media/packet.js';
+import { keyframeStart } from '../../../src/rtmp/index.js';
 
 const metadata: MediaPacket = {
   kind: 'data',
@@ -92,7 +93,7 @@ describe('FlvViewer', () => {
     gop(program, 100);
     const sink = new FakeSink();
     const clock = { now: () => 0 };
-    new FlvViewer(program, sink, { clock });
+    new FlvViewer(program, sink, { clock, keyframeStart });
     gop(program, 200);
 
     const flv = Buffer.concat(sink.chunks);
@@ -113,7 +114,11 @@ describe('FlvViewer', () => {
     const program = new Program();
     for (const header of [videoHeader, audioHeader]) program.write(header);
     const sink = new FakeSink();
-    const viewer = new FlvViewer(program, sink, { clock: { now: () => 0 }, maxBufferedBytes: 1000 });
+    const viewer = new FlvViewer(program, sink, {
+      clock: { now: () => 0 },
+      keyframeStart,
+      maxBufferedBytes: 1000,
+    });
     gop(program, 0);
     sink.backlog = 5000; // the viewer stopped reading
     program.write(video(66));
@@ -139,12 +144,17 @@ describe('FlvViewer', () => {
     const stuck = new FakeSink();
     new FlvViewer(program, stuck, {
       clock: { now: () => now },
+      keyframeStart,
       maxBufferedBytes: 1000,
       stallTimeoutMs: 30_000,
       onClose: (why) => ends.push(why),
     });
     const fine = new FakeSink();
-    new FlvViewer(program, fine, { clock: { now: () => now }, onClose: (why) => ends.push(why) });
+    new FlvViewer(program, fine, {
+      clock: { now: () => now },
+      keyframeStart,
+      onClose: (why) => ends.push(why),
+    });
     expect(program.readerCount).toBe(2);
 
     stuck.backlog = 5000;

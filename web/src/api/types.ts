@@ -25,14 +25,15 @@ export type {
   PresetDto,
   RecordingDto,
   RecordingWarningDto,
-  RecordingStateDto,
+  RecordingState,
   RotatedKeyDto,
   StatsEventDto,
   StatusDto,
   SwitchReason,
   TokenDto,
+  TokenScope,
   UploadFallbackDto,
   WebhookDto,
   WebhookEventName,
   WebhookInput,
-} from '../../../src/api/dto.js';
+} from '../../../src/contract/index.js';

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
 import { api, messageOf } from '../api/client.js';
-import type { RecordingDto, RecordingStateDto } from '../api/types.js';
+import type { RecordingDto, RecordingState } from '../api/types.js';
 import { useApiData } from '../api/use-api-data.js';
 import { Badge, ConfirmButton, Notice, Toggle, type Tone } from '../components/ui.js';
 import { useApp, useLive } from '../context.js';
 import { clockTime, formatBytes, formatDuration } from '../format.js';
 
-const stateLabels: Record<RecordingStateDto, { text: string; tone: Tone }> = {
+const stateLabels: Record<RecordingState, { text: string; tone: Tone }> = {
   recording: { text: 'Recording', tone: 'bad' },
   paused: { text: 'Paused: disk almost full', tone: 'warn' },
   done: { text: 'Done', tone: 'good' },
