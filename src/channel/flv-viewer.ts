@@ -40,8 +40,9 @@ const SET_DATA_FRAME = Buffer.from([0x02, 0x00, 0x0d, ...Buffer.from('@setDataFr
 /**
  * The program as an FLV byte stream (HTTP-FLV, as SRS and Node-Media-Server serve it): exactly what
  * the platforms get, fallback included. It starts at a keyframe after the current metadata and
- * sequence headers (docs/architecture.md rule 2), and a viewer that falls behind drops whole GOPs and catches up
- * at the next keyframe (rule 5): nothing waits on a viewer, and what is buffered for it stays bounded.
+ * sequence headers (docs/architecture.md rule 2), and a viewer that falls behind drops whole GOPs and
+ * catches up at the next keyframe (rule 5): nothing waits on a viewer, and what is buffered for it
+ * stays bounded.
  * Timestamps are the program's own, so the tag bytes are the same for every viewer and made once.
  */
 export class FlvViewer implements ProgramReader {

@@ -1,8 +1,4 @@
-/** A time series as the dashboard's chart takes it: unix seconds and values, oldest first. */
-export interface BitrateSeries {
-  t: number[];
-  v: number[];
-}
+import type { BitrateSeries } from '../contract/index.js';
 
 /** Options of the input bitrate history. */
 export interface InputHistoryOptions {
