@@ -3,6 +3,7 @@ import { backoffDelayMs, defaultBackoff, type BackoffOptions } from '../shared/b
 import { systemClock, type Clock, type Timer } from '../shared/clock.js';
 import { errorCode, errorMessage } from '../shared/errors.js';
 import { maskUrlKey, silentLogger, type Logger } from '../shared/logger.js';
+import { asSetDataFrame } from '../media/metadata.js';
 import type { MediaPacket } from '../media/packet.js';
 import { inspectVideoTag, videoConfigOf, type VideoCodec } from '../media/video-tag.js';
 import { ClientSession, publishTargetOf } from '../rtmp/client-session.js';
@@ -410,8 +411,10 @@ export class Output extends TypedEmitter<OutputEvents> {
     const key = this.#wireKey;
     const cached = item.wire?.get(key);
     if (cached) return cached;
+    // Platforms are published to as OBS publishes: metadata as `@setDataFrame onMetaData`.
+    const payload = packet.kind === 'data' ? asSetDataFrame(packet.payload) : packet.payload;
     const bytes = encodeChunks(
-      { typeId, streamId: session.streamId, timestamp: packet.dts, payload: packet.payload },
+      { typeId, streamId: session.streamId, timestamp: packet.dts, payload },
       csidFor(typeId),
       chunkSize,
     );

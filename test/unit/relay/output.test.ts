@@ -1,7 +1,7 @@
 import { duplexPair, type Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Program } from '../../../src/channel/program.js';
-import { AmfEcmaArray, encodeAmf0 } from '../../../src/media/amf0.js';
+import { AmfEcmaArray, decodeAmf0, encodeAmf0 } from '../../../src/media/amf0.js';
 import type { MediaPacket } from '../../../src/media/packet.js';
 import { packetFromTag } from '../../../src/media/packet-from-tag.js';
 import { Output } from '../../../src/relay/output.js';
@@ -43,10 +43,11 @@ describe('Output against a platform', () => {
     const program = new Program();
     const { video, audio } = fixtureHeaders('h264-main-426x240-aac48-mono.flv');
     if (!video || !audio) throw new Error('fixture without headers');
+    // The program holds metadata in its canonical bare form (the Switcher makes it so).
     const metadata = packetFromTag(
       'data',
       0,
-      encodeAmf0('@setDataFrame', 'onMetaData', new AmfEcmaArray({ width: 426, height: 240 })),
+      encodeAmf0('onMetaData', new AmfEcmaArray({ width: 426, height: 240 })),
     );
     for (const packet of [metadata, video, audio]) program.write({ ...packet, dts: 0 });
     const keyframe = packetFromTag('video', 0, Buffer.from([0x17, 1, 0, 0, 0, 0, 0, 0, 1, 0x65]));
@@ -111,6 +112,9 @@ describe('Output against a platform', () => {
       MessageType.audio,
       MessageType.video,
     ]);
+    // Metadata as OBS publishes it: `@setDataFrame` `onMetaData` (the program holds the bare form).
+    const [dataName, dataEvent] = decodeAmf0(first[0]?.payload ?? Buffer.alloc(0));
+    expect([dataName, dataEvent]).toEqual(['@setDataFrame', 'onMetaData']);
     expect(first[1]?.payload.equals(video.payload)).toBe(true);
     expect(first[2]?.payload.equals(audio.payload)).toBe(true);
     expect(first[3]?.payload.equals(keyframe.payload)).toBe(true);
