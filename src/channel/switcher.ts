@@ -1,6 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import { TypedEmitter } from '../shared/events.js';
 import { encodeMetadata, parseMetadata } from '../media/metadata.js';
+import { sameAudioConfig } from '../media/same-audio-config.js';
 import { withInbandParameterSets } from '../media/inband-parameter-sets.js';
 import { videoCompositionTimeMs } from '../media/video-tag.js';
 import type { MediaPacket } from '../media/packet.js';
@@ -142,7 +143,7 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
   #writeHeaderIfChanged(packet: MediaPacket, offset: number, source: SourceName): void {
     const current = this.#program.headers();
     const cached = packet.kind === 'data' ? current.metadata : current[packet.kind];
-    if (cached?.payload.equals(packet.payload)) return;
+    if (cached && sameHeader(cached, packet)) return;
     // Platforms keep the metadata of the streamer's encoder; the fallback's own says nothing they need.
     if (packet.kind === 'data' && source === 'fallback' && cached) return;
     this.#write(packet, offset);
@@ -166,6 +167,12 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
     const step = dts - previous;
     if (step > 0 && step <= 200) this.#frameMs = step;
   }
+}
+
+/** The same decoder configuration: audio by meaning (OBS's and ffmpeg's AAC configs differ in bytes only). */
+function sameHeader(cached: MediaPacket, packet: MediaPacket): boolean {
+  if (packet.kind === 'audio') return sameAudioConfig(cached.payload, packet.payload);
+  return cached.payload.equals(packet.payload);
 }
 
 /** A source may go on air at a video keyframe once its video sequence header has been seen. */

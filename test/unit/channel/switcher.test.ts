@@ -176,6 +176,24 @@ describe('Switcher', () => {
     expect(program.headers().video?.payload.at(-1)).toBe(2);
   });
 
+  it("does not re-send an AAC header that says the same as the program's in other bytes (OBS's 2 vs ffmpeg's 5)", () => {
+    const program = new Program();
+    const got = recorder(program);
+    const switcher = new Switcher(program, fakeClock());
+    const ffmpegAac = { ...audioHeader, payload: Buffer.from('af00119056e500', 'hex') };
+    switcher.select('fallback');
+    switcher.push('fallback', videoHeader());
+    switcher.push('fallback', ffmpegAac);
+    switcher.push('fallback', video(0, true));
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', audioHeader); // OBS: af00 1190
+    switcher.push('live', video(0, true));
+    switcher.push('live', audio(10));
+    expect(got.filter((p) => p.kind === 'audio' && p.header)).toHaveLength(1);
+    expect(program.headers().audio?.payload.equals(ffmpegAac.payload)).toBe(true);
+  });
+
   it('drops a packet that would take its track backwards (B-frame reordering across a switch)', () => {
     const program = new Program();
     const got = recorder(program);
