@@ -11,7 +11,7 @@ import {
 } from '../channel/continuity.js';
 import { Output, type OutputOptions } from '../relay/output.js';
 import type { OutputState, OutputStatsSnapshot } from '../relay/output-stats.js';
-import { publishUrl } from '../relay/publish-url.js';
+import { publishTarget, publishUrl } from '../relay/publish-url.js';
 import { acceptedCodecs } from '../relay/presets.js';
 import type { Player } from '../ingest/ingest-server.js';
 import type { Publisher, PublisherEnd } from '../ingest/publisher.js';
@@ -144,6 +144,7 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
         id: record.id,
         name: record.name,
         url: publishUrl(record.url, record.streamKey),
+        target: publishTarget(record.url, record.streamKey),
         enabled: record.enabled,
         acceptsCodecs: acceptedCodecs(record.preset),
       };

@@ -6,7 +6,7 @@ import { maskUrlKey, silentLogger, type Logger } from '../shared/logger.js';
 import { asSetDataFrame } from '../media/metadata.js';
 import type { MediaPacket } from '../media/packet.js';
 import { inspectVideoTag, videoConfigOf, type VideoCodec } from '../media/video-tag.js';
-import { ClientSession, publishTargetOf } from '../rtmp/client-session.js';
+import { ClientSession, publishTargetOf, type PublishTarget } from '../rtmp/client-session.js';
 import { encodeChunks } from '../rtmp/chunk-writer.js';
 import { csidFor } from '../rtmp/connection.js';
 import { MessageType } from '../rtmp/control.js';
@@ -38,6 +38,11 @@ export interface OutputConfig {
   name: string;
   /** Full publish URL: server URL + '/' + stream key (query kept). A secret: never logged whole. */
   url: string;
+  /**
+   * What goes into `connect` and `publish` (app, tcUrl, stream name), from {@link publishTarget};
+   * undefined: split from `url`, which cannot tell a server query from a key query.
+   */
+  target?: PublishTarget | undefined;
   enabled: boolean;
   /**
    * Video codecs the destination accepts (its preset's); undefined: any. With another codec on the
@@ -285,7 +290,7 @@ export class Output extends TypedEmitter<OutputEvents> {
         stream.destroy();
         return;
       }
-      const session = new ClientSession(stream, publishTargetOf(url));
+      const session = new ClientSession(stream, this.#config.target ?? publishTargetOf(url));
       this.#session = session;
       this.#timer = this.#clock.setTimeout(() => {
         session.connection.close(
