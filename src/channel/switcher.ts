@@ -6,6 +6,7 @@ import { withInbandParameterSets } from '../media/inband-parameter-sets.js';
 import { videoCompositionTimeMs } from '../media/video-tag.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { Program, ProgramHeaders } from './program.js';
+import { SourceClock } from './source-clock.js';
 
 /** The sources a channel can put on air. */
 export type SourceName = 'live' | 'fallback';
@@ -13,9 +14,25 @@ export type SourceName = 'live' | 'fallback';
 /** What a source has said about itself since it (re)started: its headers, before they reach the program. */
 interface SourceState {
   headers: ProgramHeaders;
-  /** Added to the source's dts to place it on the program timeline; set when the source goes on air. */
+  /**
+   * Added to the source's dts to place it on the program timeline; set when the source goes on air, and
+   * unset while an on-air source whose clock jumped waits for its next keyframe.
+   */
   offset: number | undefined;
+  /** Watches the source's clock for resets and leaps. */
+  clock: SourceClock;
 }
+
+/**
+ * What became of a source's packet, so that stall detection watches what reaches the program rather
+ * than what arrives: `on-program` it was written; `waiting` the source is wanted and waits for its first
+ * keyframe (normal at a start or a return); `standby` it is not wanted but could take the air here (a
+ * keyframe after its headers); `unusable` nothing a platform will see (a clock jump's wait for the next
+ * keyframe, an old-clock straggler, a packet that would go backwards, an end of sequence).
+ */
+export type PushResult = 'on-program' | 'waiting' | 'standby' | 'unusable';
+
+const newSourceState = (): SourceState => ({ headers: {}, offset: undefined, clock: new SourceClock() });
 
 /** Fallback frame duration when the video frame rate is not known yet. */
 const defaultFrameMs = 33;
@@ -32,6 +49,10 @@ const defaultFrameMs = 33;
 export interface SwitcherEvents {
   /** `to` took the air at its keyframe (the moment platforms start getting it). */
   switch: [from: SourceName | undefined, to: SourceName];
+  /** The on-air source's clock jumped (`jumpMs`, + forward): it is re-anchored at its next keyframe. */
+  clockJump: [source: SourceName, jumpMs: number];
+  /** After a clock jump, the source's keyframe re-anchored it `waitedMs` after the jump. */
+  reanchored: [source: SourceName, waitedMs: number];
 }
 
 export class Switcher extends TypedEmitter<SwitcherEvents> {
@@ -41,6 +62,8 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
   #onAir: SourceName | undefined;
   #wanted: SourceName | undefined;
   #lastWriteAt = 0;
+  /** Clock time of the latest clock jump of the source on air. */
+  #jumpedAt = 0;
   #frameMs = defaultFrameMs;
   #lastVideoDts: number | undefined;
   /** Latest presentation time of a video frame on the program (B-frames present after later dts). */
@@ -75,18 +98,18 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
 
   /** A source restarted (a new publisher, a fallback loop restart): forget what it said before. */
   resetSource(source: SourceName): void {
-    this.#sources.set(source, { headers: {}, offset: undefined });
+    this.#sources.set(source, newSourceState());
     if (this.#onAir === source) this.#onAir = undefined;
   }
 
-  /** A packet from a source, on the source's own timeline. */
-  push(source: SourceName, packet: MediaPacket): void {
+  /** A packet from a source, on the source's own timeline; says whether it reached the program. */
+  push(source: SourceName, packet: MediaPacket): PushResult {
     // An encoder's end of sequence (OBS and ffmpeg send one on Stop Streaming) would stop a platform's
     // decoder; the program goes on with another source, or ends with FCUnpublish (RTMP-NOTES.md).
-    if (packet.sequenceEnd) return;
+    if (packet.sequenceEnd) return 'unusable';
     let state = this.#sources.get(source);
     if (!state) {
-      state = { headers: {}, offset: undefined };
+      state = newSourceState();
       this.#sources.set(source, state);
     }
     const normalised = packet.kind === 'data' && packet.header ? canonicalMetadata(packet) : packet;
@@ -94,20 +117,58 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
       this.#rememberHeader(state, normalised);
       if (this.#onAir === source && state.offset !== undefined)
         this.#writeHeaderIfChanged(normalised, state.offset, source);
-      return;
+      return 'waiting';
     }
-    if (this.#onAir !== source) {
-      if (this.#wanted !== source || !isGateOpen(state, normalised)) return;
-      const first = this.#takeAir(source, state, normalised);
-      this.#write(first, state.offset ?? 0);
-      return;
-    }
-    if (state.offset === undefined) return;
-    this.#write(normalised, state.offset);
+    const now = this.#clock.now();
+    const time = state.clock.check(normalised.kind, normalised.dts, now);
+    if (time === 'straggler') return 'unusable';
+    if (this.#onAir === source) return this.#pushOnAir(source, state, normalised, time === 'jumped', now);
+    if (!isGateOpen(state, normalised)) return this.#wanted === source ? 'waiting' : 'unusable';
+    if (this.#wanted !== source) return 'standby';
+    const first = this.#takeAir(source, state, normalised, true);
+    this.#write(first.packet, first.offset);
+    return 'on-program';
   }
 
-  /** Puts `source` on air; returns its first keyframe as it must be sent. */
-  #takeAir(source: SourceName, state: SourceState, keyframe: MediaPacket): MediaPacket {
+  /**
+   * A packet of the source on air. A clock that jumps (an encoder restarting from 0 on the same
+   * connection, a pulled stream whose upstream publisher restarted) would otherwise have every packet
+   * dropped as going backwards, or open a hole, until it caught up: the source is re-anchored at its next
+   * keyframe instead, exactly as at a switch (one offset for all tracks, after the last program packet).
+   */
+  #pushOnAir(
+    source: SourceName,
+    state: SourceState,
+    packet: MediaPacket,
+    jumped: boolean,
+    now: number,
+  ): PushResult {
+    if (jumped && state.offset !== undefined) {
+      const jumpMs = packet.dts + state.offset - this.#program.lastDts(packet.kind);
+      state.offset = undefined;
+      state.clock.followJump(now);
+      this.#jumpedAt = now;
+      this.safeEmit('clockJump', source, Math.round(jumpMs));
+    }
+    if (state.offset === undefined) {
+      if (!isGateOpen(state, packet)) return 'unusable';
+      const first = this.#takeAir(source, state, packet, false);
+      this.safeEmit('reanchored', source, now - this.#jumpedAt);
+      return this.#write(first.packet, first.offset) ? 'on-program' : 'unusable';
+    }
+    return this.#write(packet, state.offset) ? 'on-program' : 'unusable';
+  }
+
+  /**
+   * Puts `source` on air (or re-anchors it after a clock jump: `isSwitch` false); returns its first
+   * keyframe as it must be sent, and the source's new offset.
+   */
+  #takeAir(
+    source: SourceName,
+    state: SourceState,
+    keyframe: MediaPacket,
+    isSwitch: boolean,
+  ): { packet: MediaPacket; offset: number } {
     const head = this.#program.headDts;
     let target = 0;
     if (head !== -Infinity) {
@@ -118,21 +179,23 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
       const minimumForPts = this.#maxVideoPts + this.#frameMs - videoCompositionTimeMs(keyframe.payload);
       target = Math.max(target, Math.round(minimumForPts));
     }
-    state.offset = target - keyframe.dts;
+    const offset = target - keyframe.dts;
+    state.offset = offset;
+    state.clock.anchored(keyframe.dts, this.#clock.now());
     const from = this.#onAir;
     this.#onAir = source;
     this.#lastVideoDts = undefined;
     const videoHeaderBefore = this.#program.headers().video;
     for (const header of [state.headers.metadata, state.headers.video, state.headers.audio]) {
-      if (header) this.#writeHeaderIfChanged({ ...header, dts: keyframe.dts }, state.offset, source);
+      if (header) this.#writeHeaderIfChanged({ ...header, dts: keyframe.dts }, offset, source);
     }
-    this.safeEmit('switch', from, source);
+    if (isSwitch) this.safeEmit('switch', from, source);
     // New decoder configuration mid-stream: repeat it in-band so every decoder switches at this frame.
     const videoHeader = state.headers.video;
     if (!videoHeaderBefore || !videoHeader || videoHeaderBefore.payload.equals(videoHeader.payload))
-      return keyframe;
+      return { packet: keyframe, offset };
     const payload = withInbandParameterSets(keyframe.payload, videoHeader.payload);
-    return payload ? { ...keyframe, payload } : keyframe;
+    return { packet: payload ? { ...keyframe, payload } : keyframe, offset };
   }
 
   #rememberHeader(state: SourceState, packet: MediaPacket): void {
@@ -149,15 +212,15 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
     this.#write(packet, offset);
   }
 
-  #write(packet: MediaPacket, offset: number): void {
+  #write(packet: MediaPacket, offset: number): boolean {
     const dts = Math.max(0, packet.dts + offset);
-    if (this.#program.write(dts === packet.dts ? packet : { ...packet, dts })) {
-      this.#lastWriteAt = this.#clock.now();
-      if (packet.kind === 'video' && !packet.header) {
-        this.#learnFrameDuration(dts);
-        this.#maxVideoPts = Math.max(this.#maxVideoPts, dts + videoCompositionTimeMs(packet.payload));
-      }
+    if (!this.#program.write(dts === packet.dts ? packet : { ...packet, dts })) return false;
+    this.#lastWriteAt = this.#clock.now();
+    if (packet.kind === 'video' && !packet.header) {
+      this.#learnFrameDuration(dts);
+      this.#maxVideoPts = Math.max(this.#maxVideoPts, dts + videoCompositionTimeMs(packet.payload));
     }
+    return true;
   }
 
   #learnFrameDuration(dts: number): void {

@@ -104,6 +104,12 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     this.#continuity.on('change', (change) => {
       this.#apply(change);
     });
+    this.#switcher.on('clockJump', (source, jumpMs) => {
+      this.#log.warn({ source, jumpMs }, 'source clock jumped; re-anchoring it at its next keyframe');
+    });
+    this.#switcher.on('reanchored', (source, waitedMs) => {
+      this.#log.info({ source, waitedMs }, 'source re-anchored at its keyframe');
+    });
     this.#switcher.on('switch', (from, to) => {
       this.#log.info({ from, to }, 'source on air');
       if (to === 'live') this.#fallback.stop();
@@ -177,8 +183,13 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     publisher.on('media', (packet) => {
       input.observe(packet, this.#options.clock.now());
       if (packet.header) this.#learnParams(input);
-      else this.#continuity.liveMedia(packet.payload.length);
-      this.#switcher.push('live', packet);
+      const result = this.#switcher.push('live', packet);
+      if (packet.header) return;
+      // Stall detection watches what reaches the program: a publisher that sends only what cannot be
+      // used (a clock jump with no keyframe after it) stalls like one that sends nothing.
+      this.#continuity.liveMedia(packet.payload.length, result !== 'unusable');
+      // A stall's fallback is on air and live just came back with a keyframe: it takes the air here.
+      if (result === 'standby' && this.#switcher.wanted === 'live') this.#switcher.push('live', packet);
     });
     publisher.on('end', (how, reason) => {
       this.#onPublisherEnd(publisher, how, reason);

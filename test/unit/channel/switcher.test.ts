@@ -194,6 +194,81 @@ describe('Switcher', () => {
     expect(program.headers().audio?.payload.equals(ffmpegAac.payload)).toBe(true);
   });
 
+  it('re-anchors an on-air source whose clock restarts from 0 at its next keyframe, as a switch would', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const clock = fakeClock();
+    const switcher = new Switcher(program, clock);
+    const events: string[] = [];
+    switcher.on('switch', (from, to) => events.push(`switch ${from ?? '-'}>${to}`));
+    switcher.on('reanchored', (source) => events.push(`reanchored ${source}`));
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', audioHeader);
+    const results: string[] = [];
+    const push = (packet: MediaPacket) => results.push(switcher.push('live', packet));
+    for (let t = 10_000; t < 12_000; t += 100) {
+      push(video(t, t === 10_000));
+      push(audio(t + 10));
+      clock.advance(100);
+    }
+    // The encoder restarts its clock: a delta frame first, then the other track's last old packet.
+    push(video(0));
+    push(audio(12_010)); // a straggler on the old clock
+    push(audio(10));
+    push(video(100, true));
+    push(audio(110));
+    push(video(200));
+    const videoDts = got.filter((p) => p.kind === 'video' && !p.header).map((p) => p.dts);
+    const audioDts = got.filter((p) => p.kind === 'audio' && !p.header).map((p) => p.dts);
+    // The restarted clock goes on one frame after the last program frame, not dropped as "backwards".
+    expect(videoDts.slice(-3)).toEqual([1900, 2010, 2110]);
+    expect(audioDts.slice(-2)).toEqual([1910, 2020]);
+    expect(results.slice(-6)).toEqual([
+      'unusable',
+      'unusable',
+      'unusable',
+      'on-program',
+      'on-program',
+      'on-program',
+    ]);
+    expect(events).toEqual(['switch ->live', 'reanchored live']);
+  });
+
+  it('re-anchors an on-air source whose clock leaps ahead, instead of leaving the leap as a hole', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const clock = fakeClock();
+    const switcher = new Switcher(program, clock);
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    for (let t = 0; t < 1000; t += 100) {
+      switcher.push('live', video(t, t === 0));
+      clock.advance(100);
+    }
+    switcher.push('live', video(60_000, true));
+    switcher.push('live', video(60_100));
+    expect(
+      got
+        .filter((p) => !p.header)
+        .map((p) => p.dts)
+        .slice(-3),
+    ).toEqual([900, 1000, 1100]);
+  });
+
+  it('does not take a real gap (frames dropped during a network stall, wall time passing) for a jump', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const clock = fakeClock();
+    const switcher = new Switcher(program, clock);
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', video(0, true));
+    clock.advance(3000);
+    expect(switcher.push('live', video(3000))).toBe('on-program');
+    expect(got.filter((p) => !p.header).map((p) => p.dts)).toEqual([0, 3000]);
+  });
+
   it('drops a packet that would take its track backwards (B-frame reordering across a switch)', () => {
     const program = new Program();
     const got = recorder(program);
