@@ -6,6 +6,7 @@ import { withInbandParameterSets } from '../media/inband-parameter-sets.js';
 import { videoCompositionTimeMs } from '../media/video-tag.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { Program, ProgramHeaders } from './program.js';
+import { SilentTrack, type AudioFormat } from './silent-track.js';
 import { SourceClock } from './source-clock.js';
 
 /** The sources a channel can put on air. */
@@ -21,6 +22,10 @@ interface SourceState {
   offset: number | undefined;
   /** Watches the source's clock for resets and leaps. */
   clock: SourceClock;
+  /** Dts of its first audio frame while it has an audio header and no video header. */
+  audioSinceDts: number | undefined;
+  /** It has sent audio for a while and no video header: it needs a borrowed picture. */
+  audioOnly: boolean;
 }
 
 /**
@@ -32,19 +37,25 @@ interface SourceState {
  */
 export type PushResult = 'on-program' | 'waiting' | 'standby' | 'unusable';
 
-const newSourceState = (): SourceState => ({ headers: {}, offset: undefined, clock: new SourceClock() });
+const newSourceState = (): SourceState => ({
+  headers: {},
+  offset: undefined,
+  clock: new SourceClock(),
+  audioSinceDts: undefined,
+  audioOnly: false,
+});
+
+/** Audio this long with no video header makes a source audio-only (encoders send both headers first). */
+const audioOnlyAfterMs = 1000;
+/** Duration of an AAC frame at 48 kHz: the step before borrowed-picture audio joins the program. */
+const audioFrameMs = 21;
+
+/** The silent track's format when none is given: the fallback's default. */
+const defaultSilentFormat: AudioFormat = { sampleRate: 48000, channels: 2 };
 
 /** Fallback frame duration when the video frame rate is not known yet. */
 const defaultFrameMs = 33;
 
-/**
- * Chooses which source feeds the program and keeps the program timeline continuous (DESIGN.md rules 1
- * and 2). A source goes on air only at its first video keyframe after its sequence headers; until then
- * the previous source keeps playing. On air, the source is re-based with one offset for all its tracks,
- * so its first packet lands one frame after the last program packet, or later if wall-clock time has
- * passed (a stall leaves a gap in time, not a backlog). Headers reach the program only when their bytes
- * changed.
- */
 /** Events of the switcher. */
 export interface SwitcherEvents {
   /** `to` took the air at its keyframe (the moment platforms start getting it). */
@@ -53,8 +64,22 @@ export interface SwitcherEvents {
   clockJump: [source: SourceName, jumpMs: number];
   /** After a clock jump, the source's keyframe re-anchored it `waitedMs` after the jump. */
   reanchored: [source: SourceName, waitedMs: number];
+  /** The wanted source has audio only: the fallback must play to lend it a picture. */
+  pictureNeeded: [];
 }
 
+/**
+ * Chooses which source feeds the program and keeps the program timeline continuous (DESIGN.md rules 1
+ * and 2). A source goes on air only at its first video keyframe after its sequence headers; until then
+ * the previous source keeps playing. On air, the source is re-based with one offset for all its tracks,
+ * so its first packet lands one frame after the last program packet, or later if wall-clock time has
+ * passed (a stall leaves a gap in time, not a backlog). Headers reach the program only when they changed.
+ *
+ * Every platform always gets both tracks: a source on air without audio is given a silent AAC track in
+ * the fallback's format (SilentTrack), and a wanted source with audio only (no video header after a
+ * second of audio) borrows the fallback's picture: the fallback stays on air for video while the
+ * source's audio replaces the fallback's.
+ */
 export class Switcher extends TypedEmitter<SwitcherEvents> {
   readonly #program: Program;
   readonly #clock: Clock;
@@ -68,16 +93,32 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
   #lastVideoDts: number | undefined;
   /** Latest presentation time of a video frame on the program (B-frames present after later dts). */
   #maxVideoPts = -Infinity;
+  readonly #silence: SilentTrack;
+  /** An audio-only source whose audio replaces the on-air fallback's (the fallback lends the picture). */
+  #audioFrom: SourceName | undefined;
 
-  constructor(program: Program, clock: Clock) {
+  /** @param silentFormat the audio format of the silent track (the fallback's, read at each switch). */
+  constructor(program: Program, clock: Clock, silentFormat: () => AudioFormat = () => defaultSilentFormat) {
     super();
     this.#program = program;
     this.#clock = clock;
+    this.#silence = new SilentTrack(program, silentFormat);
   }
 
-  /** The source currently feeding the program. */
+  /** The source currently feeding the program (an audio-only source while it borrows the picture). */
   get onAir(): SourceName | undefined {
-    return this.#onAir;
+    return this.#audioFrom ?? this.#onAir;
+  }
+
+  /** The fallback is on air only to lend its picture to an audio-only source: it must keep playing. */
+  get borrowsPicture(): boolean {
+    return this.#audioFrom !== undefined || this.needsPicture;
+  }
+
+  /** The wanted source has audio only and waits for (or has) the fallback's picture. */
+  get needsPicture(): boolean {
+    const wanted = this.#wanted;
+    return wanted !== undefined && wanted !== 'fallback' && this.#sources.get(wanted)?.audioOnly === true;
   }
 
   /** The source that should be on air (it takes over at its next keyframe). */
@@ -90,9 +131,13 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
    */
   select(source: SourceName | undefined): void {
     this.#wanted = source;
+    if (this.#audioFrom !== undefined && this.#audioFrom !== source) this.#releaseAudio();
     if (source === undefined) {
       this.#onAir = undefined;
       this.#maxVideoPts = -Infinity;
+      this.#silence.stop();
+    } else if (this.needsPicture) {
+      this.safeEmit('pictureNeeded');
     }
   }
 
@@ -100,6 +145,7 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
   resetSource(source: SourceName): void {
     this.#sources.set(source, newSourceState());
     if (this.#onAir === source) this.#onAir = undefined;
+    if (this.#audioFrom === source) this.#releaseAudio();
   }
 
   /** A packet from a source, on the source's own timeline; says whether it reached the program. */
@@ -115,19 +161,72 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
     const normalised = packet.kind === 'data' && packet.header ? canonicalMetadata(packet) : packet;
     if (normalised.header) {
       this.#rememberHeader(state, normalised);
-      if (this.#onAir === source && state.offset !== undefined)
+      if (normalised.kind === 'video') state.audioOnly = false;
+      // Real audio from the source on air ends its silent track.
+      if (normalised.kind === 'audio' && this.#onAir === source) this.#silence.stop();
+      const audioReplaced = normalised.kind === 'audio' && this.#audioFrom !== undefined;
+      const writes = this.#audioFrom === source ? normalised.kind === 'audio' : this.#onAir === source;
+      if (writes && (!audioReplaced || this.#audioFrom === source) && state.offset !== undefined)
         this.#writeHeaderIfChanged(normalised, state.offset, source);
       return 'waiting';
     }
     const now = this.#clock.now();
     const time = state.clock.check(normalised.kind, normalised.dts, now);
     if (time === 'straggler') return 'unusable';
+    if (normalised.kind === 'audio') this.#noteAudioOnly(source, state, normalised.dts);
+    if (this.#audioFrom === source || (source === this.#wanted && state.audioOnly))
+      return this.#pushAudioOnly(source, state, normalised, time === 'jumped');
+    // The fallback lends its picture: its own audio gives way to the audio-only source's.
+    if (this.#audioFrom !== undefined && normalised.kind === 'audio') return 'unusable';
     if (this.#onAir === source) return this.#pushOnAir(source, state, normalised, time === 'jumped', now);
-    if (!isGateOpen(state, normalised)) return this.#wanted === source ? 'waiting' : 'unusable';
-    if (this.#wanted !== source) return 'standby';
+    const wanted = this.#wanted === source || (source === 'fallback' && this.needsPicture);
+    if (!isGateOpen(state, normalised)) return wanted ? 'waiting' : 'unusable';
+    if (!wanted) return 'standby';
     const first = this.#takeAir(source, state, normalised, true);
     this.#write(first.packet, first.offset);
     return 'on-program';
+  }
+
+  /** An audio-only source sends audio for `audioOnlyAfterMs` with no video header: it borrows a picture. */
+  #noteAudioOnly(source: SourceName, state: SourceState, dts: number): void {
+    if (state.audioOnly || state.headers.video || !state.headers.audio || source === 'fallback') return;
+    state.audioSinceDts ??= dts;
+    if (dts - state.audioSinceDts < audioOnlyAfterMs) return;
+    state.audioOnly = true;
+    if (this.#wanted === source) this.safeEmit('pictureNeeded');
+  }
+
+  /**
+   * A packet of an audio-only source that is wanted: once the fallback's picture is on air, its audio
+   * replaces the fallback's, re-based to follow the program's head (and again after a clock jump).
+   */
+  #pushAudioOnly(source: SourceName, state: SourceState, packet: MediaPacket, jumped: boolean): PushResult {
+    if (packet.kind !== 'audio') return 'unusable';
+    if (this.#onAir !== 'fallback') return 'waiting';
+    if (this.#audioFrom !== source || jumped || state.offset === undefined) {
+      const elapsedMs = this.#clock.now() - this.#lastWriteAt;
+      const target = Math.round(this.#program.headDts + Math.max(audioFrameMs, elapsedMs));
+      const offset = target - packet.dts;
+      state.offset = offset;
+      state.clock.anchored(packet.dts, this.#clock.now());
+      const from = this.#audioFrom;
+      this.#audioFrom = source;
+      const header = state.headers.audio;
+      if (header) this.#writeHeaderIfChanged({ ...header, dts: packet.dts }, offset, source);
+      if (from !== source) this.safeEmit('switch', 'fallback', source);
+    }
+    return this.#write(packet, state.offset) ? 'on-program' : 'unusable';
+  }
+
+  /** The audio-only source leaves: the fallback's own audio (and its header) come back. */
+  #releaseAudio(): void {
+    this.#audioFrom = undefined;
+    const fallback = this.#sources.get('fallback');
+    const header = fallback?.headers.audio;
+    const offset = fallback?.offset;
+    if (this.#onAir !== 'fallback' || !header || offset === undefined) return;
+    const dts = Math.max(this.#program.lastDts('audio'), 0) - offset;
+    this.#writeHeaderIfChanged({ ...header, dts }, offset, 'fallback');
   }
 
   /**
@@ -182,13 +281,17 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
     const offset = target - keyframe.dts;
     state.offset = offset;
     state.clock.anchored(keyframe.dts, this.#clock.now());
-    const from = this.#onAir;
+    const from = this.#audioFrom ?? this.#onAir;
     this.#onAir = source;
+    this.#audioFrom = undefined;
     this.#lastVideoDts = undefined;
     const videoHeaderBefore = this.#program.headers().video;
     for (const header of [state.headers.metadata, state.headers.video, state.headers.audio]) {
       if (header) this.#writeHeaderIfChanged({ ...header, dts: keyframe.dts }, offset, source);
     }
+    // A source without audio gets silence in the fallback's format; one with audio stops it.
+    if (state.headers.audio) this.#silence.stop();
+    else this.#silence.start(target);
     if (isSwitch) this.safeEmit('switch', from, source);
     // New decoder configuration mid-stream: repeat it in-band so every decoder switches at this frame.
     const videoHeader = state.headers.video;
@@ -219,6 +322,7 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
     if (packet.kind === 'video' && !packet.header) {
       this.#learnFrameDuration(dts);
       this.#maxVideoPts = Math.max(this.#maxVideoPts, dts + videoCompositionTimeMs(packet.payload));
+      this.#silence.fillTo(dts);
     }
     return true;
   }

@@ -16,6 +16,7 @@ import { acceptedCodecs } from '../relay/presets.js';
 import type { Player } from '../ingest/ingest-server.js';
 import type { Publisher, PublisherEnd } from '../ingest/publisher.js';
 import { paramsFromHeaders, type RenditionParams } from '../fallback/params.js';
+import { oneTrackParams } from '../fallback/one-track-params.js';
 import { InputStats, type InputSnapshot } from './input-stats.js';
 import { FallbackPlayer, type FallbackFiles } from './fallback-player.js';
 import { attachPlayer } from './player.js';
@@ -90,7 +91,8 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     super();
     this.#options = options;
     this.#log = options.logger.child({ channel: options.channelId });
-    this.#switcher = new Switcher(this.program, options.clock);
+    // A video-only live gets silence in the fallback's audio format, the one platforms already have.
+    this.#switcher = new Switcher(this.program, options.clock, () => this.#fallback.params);
     this.#continuity = new Continuity(options.continuity, options.clock);
     this.#fallback = new FallbackPlayer({
       channelId: options.channelId,
@@ -110,9 +112,13 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     this.#switcher.on('reanchored', (source, waitedMs) => {
       this.#log.info({ source, waitedMs }, 'source re-anchored at its keyframe');
     });
+    this.#switcher.on('pictureNeeded', () => {
+      this.#log.info('live has audio only: the fallback lends it a picture');
+      this.#startFallback();
+    });
     this.#switcher.on('switch', (from, to) => {
-      this.#log.info({ from, to }, 'source on air');
-      if (to === 'live') this.#fallback.stop();
+      this.#log.info({ from, to, borrowedPicture: this.#switcher.borrowsPicture }, 'source on air');
+      if (to === 'live' && !this.#switcher.borrowsPicture) this.#fallback.stop();
       this.safeEmit('switched', from, to);
     });
   }
@@ -242,15 +248,13 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
       case 'live':
         this.#switcher.select('live');
         // Live never left the air (a stall that ended before the fallback's first keyframe).
-        if (this.#switcher.onAir === 'live') this.#fallback.stop();
+        if (this.#switcher.onAir === 'live' && !this.#switcher.borrowsPicture) this.#fallback.stop();
+        if (this.#switcher.needsPicture) this.#startFallback();
         this.#goOnAir();
         break;
       case 'fallback':
-        // A fallback already playing (one reason replacing another) just goes on.
-        if (!this.#fallback.playing) {
-          this.#switcher.resetSource('fallback');
-          void this.#fallback.start();
-        }
+        // A fallback already playing (one reason replacing another, or lending live its picture) goes on.
+        this.#startFallback();
         this.#switcher.select('fallback');
         break;
       case 'off':
@@ -258,6 +262,12 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
         break;
     }
     this.safeEmit('mode', change);
+  }
+
+  #startFallback(): void {
+    if (this.#fallback.playing) return;
+    this.#switcher.resetSource('fallback');
+    void this.#fallback.start();
   }
 
   #goOnAir(): void {
@@ -279,7 +289,10 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
 
   #learnParams(input: InputStats): void {
     const headers = input.headers;
-    const params = paramsFromHeaders(headers.video, headers.audio, input.snapshot().fps ?? undefined);
+    const fps = input.snapshot().fps ?? undefined;
+    const params =
+      paramsFromHeaders(headers.video, headers.audio, fps) ??
+      oneTrackParams(headers.video, headers.audio, fps, this.#fallback.params);
     if (params) this.#fallback.setParams(params);
   }
 
