@@ -24,6 +24,8 @@ export class SilentTrack {
   #nextDts = 0;
   #frameMs = 0;
   #payload: Buffer = Buffer.alloc(0);
+  /** Started, but waiting for the video to pass `until` before writing from `dts`. */
+  #pending: { dts: number; until: number } | undefined;
 
   /** @param format read at each start: the fallback's audio format then. */
   constructor(program: Program, format: () => AudioFormat) {
@@ -37,16 +39,26 @@ export class SilentTrack {
 
   /**
    * Starts filling from `dts` (the program time the source took the air), after the program's last
-   * audio frame; the header goes out first unless the program's says the same.
+   * audio frame; the header goes out first unless the program's says the same. With `graceMs`, nothing
+   * is written until the video is that far past `dts` (a source whose audio has no header, MP3, shows
+   * it has audio only by sending it: `stop()` then comes first).
    */
-  start(dts: number): void {
+  start(dts: number, graceMs = 0): void {
+    this.#active = true;
+    this.#pending = { dts, until: dts + graceMs };
+  }
+
+  /** Writes the header if needed and sets where the frames start; false when it cannot. */
+  #begin(dts: number): boolean {
+    this.#pending = undefined;
     const { sampleRate, channels } = this.#format();
     let header: Buffer;
     try {
       header = aacSequenceHeaderTag(sampleRate, channels);
       this.#payload = silentAacTag(channels);
     } catch {
-      return; // a layout AAC cannot carry: no silent track rather than a broken one
+      this.#active = false; // a layout AAC cannot carry: no silent track rather than a broken one
+      return false;
     }
     this.#frameMs = (aacFrameSamples * 1000) / sampleRate;
     const last = this.#program.lastDts('audio');
@@ -56,16 +68,21 @@ export class SilentTrack {
       const start = Math.max(dts, last);
       this.#program.write({ kind: 'audio', dts: start, payload: header, keyframe: false, header: true });
     }
-    this.#active = true;
+    return true;
   }
 
   stop(): void {
     this.#active = false;
+    this.#pending = undefined;
   }
 
   /** Writes the silent frames due up to `videoDts` (called after each video frame on the program). */
   fillTo(videoDts: number): void {
     if (!this.#active) return;
+    if (this.#pending) {
+      if (videoDts < this.#pending.until) return;
+      if (!this.#begin(this.#pending.dts)) return;
+    }
     while (this.#nextDts <= videoDts) {
       const frame: MediaPacket = {
         kind: 'audio',

@@ -47,6 +47,8 @@ const newSourceState = (): SourceState => ({
 
 /** Audio this long with no video header makes a source audio-only (encoders send both headers first). */
 const audioOnlyAfterMs = 1000;
+/** Without metadata, how long a source on air may take to send its first (headerless) audio frame. */
+const silenceGraceMs = 500;
 /** Duration of an AAC frame at 48 kHz: the step before borrowed-picture audio joins the program. */
 const audioFrameMs = 21;
 
@@ -173,7 +175,10 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
     const now = this.#clock.now();
     const time = state.clock.check(normalised.kind, normalised.dts, now);
     if (time === 'straggler') return 'unusable';
-    if (normalised.kind === 'audio') this.#noteAudioOnly(source, state, normalised.dts);
+    if (normalised.kind === 'audio') {
+      this.#noteAudioOnly(source, state, normalised.dts);
+      if (this.#onAir === source) this.#silence.stop(); // audio without a header (MP3) after all
+    }
     if (this.#audioFrom === source || (source === this.#wanted && state.audioOnly))
       return this.#pushAudioOnly(source, state, normalised, time === 'jumped');
     // The fallback lends its picture: its own audio gives way to the audio-only source's.
@@ -289,9 +294,11 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
     for (const header of [state.headers.metadata, state.headers.video, state.headers.audio]) {
       if (header) this.#writeHeaderIfChanged({ ...header, dts: keyframe.dts }, offset, source);
     }
-    // A source without audio gets silence in the fallback's format; one with audio stops it.
-    if (state.headers.audio) this.#silence.stop();
-    else this.#silence.start(target);
+    // A source without audio gets silence in the fallback's format; one with audio stops it. Metadata
+    // says whether there is audio; without it, a headerless codec (MP3) gets a moment to show itself.
+    const audio = state.headers.audio ? true : metadataHasAudio(state.headers.metadata);
+    if (audio === true) this.#silence.stop();
+    else this.#silence.start(target, audio === false ? 0 : silenceGraceMs);
     if (isSwitch) this.safeEmit('switch', from, source);
     // New decoder configuration mid-stream: repeat it in-band so every decoder switches at this frame.
     const videoHeader = state.headers.video;
@@ -340,6 +347,13 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
 function sameHeader(cached: MediaPacket, packet: MediaPacket): boolean {
   if (packet.kind === 'audio') return sameAudioConfig(cached.payload, packet.payload);
   return cached.payload.equals(packet.payload);
+}
+
+/** Whether metadata announces an audio track (`audiocodecid`); undefined without metadata. */
+function metadataHasAudio(metadata: MediaPacket | undefined): boolean | undefined {
+  if (!metadata) return undefined;
+  const meta = parseMetadata(metadata.payload);
+  return meta === undefined ? undefined : meta.audiocodecid !== undefined;
 }
 
 /** A source may go on air at a video keyframe once its video sequence header has been seen. */

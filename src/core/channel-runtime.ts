@@ -12,7 +12,7 @@ import {
 import { Output, type OutputOptions } from '../relay/output.js';
 import type { OutputState, OutputStatsSnapshot } from '../relay/output-stats.js';
 import { publishTarget, publishUrl } from '../relay/publish-url.js';
-import { acceptedCodecs } from '../relay/presets.js';
+import { acceptedAudioCodecs, acceptedCodecs } from '../relay/presets.js';
 import type { Player } from '../ingest/ingest-server.js';
 import type { Publisher, PublisherEnd } from '../ingest/publisher.js';
 import { paramsFromHeaders, type RenditionParams } from '../fallback/params.js';
@@ -159,6 +159,7 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
         target: publishTarget(record.url, record.streamKey),
         enabled: record.enabled,
         acceptsCodecs: acceptedCodecs(record.preset),
+        acceptsAudioCodecs: acceptedAudioCodecs(record.preset),
       };
       if (entry) {
         entry.record = record;

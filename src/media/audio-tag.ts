@@ -106,12 +106,26 @@ export function isAudioSequenceHeader(payload: Buffer): boolean {
   return scratch.sequenceHeader;
 }
 
+/**
+ * True for an Enhanced RTMP audio SequenceEnd (AudioPacketType 2), which an encoder sends as it stops:
+ * like the video one, it must not reach a platform in the middle of a broadcast. Allocates nothing.
+ */
+export function isAudioSequenceEnd(payload: Buffer): boolean {
+  try {
+    readHeader(payload, scratch);
+  } catch {
+    return false;
+  }
+  return scratch.sequenceEnd;
+}
+
 /** The header fields as numbers: one module-level instance, so the packet path allocates nothing. */
 interface Header {
   codec: AudioCodec;
   /** FourCC as uint32; 0 for a legacy header. */
   fourCc: number;
   sequenceHeader: boolean;
+  sequenceEnd: boolean;
   dataOffset: number;
   multitrack: boolean;
 }
@@ -120,6 +134,7 @@ const scratch: Header = {
   codec: 'other',
   fourCc: 0,
   sequenceHeader: false,
+  sequenceEnd: false,
   dataOffset: 0,
   multitrack: false,
 };
@@ -135,6 +150,7 @@ function set(
   h.codec = codec;
   h.fourCc = fourCc;
   h.sequenceHeader = header;
+  h.sequenceEnd = false;
   h.dataOffset = offset;
   h.multitrack = multi;
 }
@@ -187,6 +203,7 @@ function readHeader(p: Buffer, h: Header): void {
     case PACKET.sequenceEnd:
     case PACKET.multichannelConfig:
       set(h, FOURCCS.get(fourCc)?.[0] ?? 'other', fourCc, packetType === 0, pos, multitrack);
+      h.sequenceEnd = packetType === PACKET.sequenceEnd;
       return;
     default:
       throw new MediaError('TAG_MALFORMED', `audio tag: unknown packet type ${packetType}`);

@@ -3,7 +3,7 @@ import { backoffDelayMs, defaultBackoff, type BackoffOptions } from '../shared/b
 import { systemClock, type Clock, type Timer } from '../shared/clock.js';
 import { errorCode, errorMessage } from '../shared/errors.js';
 import { maskUrlKey, silentLogger, type Logger } from '../shared/logger.js';
-import { asSetDataFrame } from '../media/metadata.js';
+import type { AudioCodec } from '../media/audio-tag.js';
 import type { MediaPacket } from '../media/packet.js';
 import { inspectVideoTag, videoConfigOf, type VideoCodec } from '../media/video-tag.js';
 import { ClientSession, publishTargetOf, type PublishTarget } from '../rtmp/client-session.js';
@@ -14,7 +14,9 @@ import { createDialer, type Dialer } from './dial.js';
 import { RelayError, isFatal } from './errors.js';
 import { SendQueue } from './send-queue.js';
 import { OutputStats, type OutputState, type OutputStatsSnapshot } from './output-stats.js';
-import { codecRefusal } from './presets.js';
+import { platformPayload } from './platform-payload.js';
+import { ProgramAudioCodec } from './program-audio-codec.js';
+import { audioCodecRefusal, codecRefusal } from './presets.js';
 
 /** A packet of the feed, with the shared wire-bytes memo (see channel's ProgramPacket). */
 export interface FeedPacket {
@@ -49,6 +51,8 @@ export interface OutputConfig {
    * program the output does not connect (or ends its broadcast) and reports `incompatible`.
    */
   acceptsCodecs?: readonly VideoCodec[] | undefined;
+  /** Audio codecs the destination accepts (its preset's); undefined: any. Gated as the video codecs. */
+  acceptsAudioCodecs?: readonly AudioCodec[] | undefined;
 }
 
 /** Tunables of an output. */
@@ -103,6 +107,9 @@ function videoCodecOf(header: MediaPacket): VideoCodec {
   }
 }
 
+/** The memo entry of a packet a platform is not sent. */
+const nothing = Buffer.alloc(0);
+
 /**
  * A platform that closes the connection in reply to publish this many times in a row is refusing the
  * key, not glitching: the output fails instead of hammering it (OBS gives up after the first).
@@ -144,6 +151,8 @@ export class Output extends TypedEmitter<OutputEvents> {
   #heldForCodec = false;
   /** Codec gating: the subscription that sees the program's video sequence headers while running. */
   #unwatchCodec: (() => void) | undefined;
+  /** Codec gating: the program's audio codec, from its header, frames or metadata. */
+  readonly #audioCodec = new ProgramAudioCodec();
 
   constructor(config: OutputConfig, options: OutputOptions) {
     super();
@@ -205,7 +214,9 @@ export class Output extends TypedEmitter<OutputEvents> {
   /** Applies a new configuration; reconnects only when the URL or the accepted codecs changed. */
   update(config: OutputConfig, onAir: boolean): void {
     const urlChanged = config.url !== this.#config.url;
-    const codecsChanged = config.acceptsCodecs?.join() !== this.#config.acceptsCodecs?.join();
+    const codecsChanged =
+      config.acceptsCodecs?.join() !== this.#config.acceptsCodecs?.join() ||
+      config.acceptsAudioCodecs?.join() !== this.#config.acceptsAudioCodecs?.join();
     this.#config = config;
     if (!config.enabled || !onAir) {
       if (this.#running || this.state !== (config.enabled ? 'idle' : 'disabled')) this.stop(true);
@@ -215,12 +226,15 @@ export class Output extends TypedEmitter<OutputEvents> {
     this.start();
   }
 
-  /** Gated outputs see every video sequence header of the program while they run. */
+  /** Gated outputs see every sequence header of the program while they run. */
   #watchCodec(): void {
-    if (this.#config.acceptsCodecs === undefined || this.#unwatchCodec) return;
+    const gated = this.#config.acceptsCodecs !== undefined || this.#config.acceptsAudioCodecs !== undefined;
+    if (!gated || this.#unwatchCodec) return;
     this.#unwatchCodec = this.#feed.subscribe({
       onPacket: ({ packet }) => {
-        if (packet.kind === 'video' && packet.header) this.#onVideoHeader(packet);
+        if (packet.kind === 'data') return;
+        if (packet.header || (packet.kind === 'audio' && this.#audioCodec.observe(packet)))
+          this.#onCodecHeader();
       },
     });
   }
@@ -228,17 +242,21 @@ export class Output extends TypedEmitter<OutputEvents> {
   #unwatch(): void {
     this.#unwatchCodec?.();
     this.#unwatchCodec = undefined;
+    this.#audioCodec.reset();
     this.#heldForCodec = false;
   }
 
   /**
    * The program's codec changed (or became known). Subscribed before any session, this runs before the
-   * session would send the header: a refused codec ends the broadcast at the platform cleanly and holds
-   * the output; an accepted one releases a held output.
+   * session would send the header (the program's headers are already the new ones): a refused codec
+   * ends the broadcast at the platform cleanly and holds the output; an accepted one releases a held
+   * output.
    */
-  #onVideoHeader(header: MediaPacket): void {
+  #onCodecHeader(): void {
     if (!this.#running) return;
-    const refusal = codecRefusal(this.#config.name, this.#config.acceptsCodecs, videoCodecOf(header));
+    const { video } = this.#feed.headers();
+    if (!video && this.#config.acceptsCodecs !== undefined) return;
+    const refusal = this.#codecRefusal();
     if (refusal !== undefined) {
       this.#holdForCodec(refusal);
       return;
@@ -254,17 +272,29 @@ export class Output extends TypedEmitter<OutputEvents> {
    * not known yet (a platform must not be shown a stream it may have to refuse; it waits `connecting`).
    */
   #codecHeld(): boolean {
-    if (this.#config.acceptsCodecs === undefined) return false;
+    if (this.#config.acceptsCodecs === undefined && this.#config.acceptsAudioCodecs === undefined)
+      return false;
     const header = this.#feed.headers().video;
-    if (!header) {
+    if (!header && this.#config.acceptsCodecs !== undefined) {
       this.#heldForCodec = true;
       this.#setState('connecting');
       return true;
     }
-    const refusal = codecRefusal(this.#config.name, this.#config.acceptsCodecs, videoCodecOf(header));
+    const refusal = this.#codecRefusal();
     if (refusal === undefined) return false;
     this.#holdForCodec(refusal);
     return true;
+  }
+
+  /** Why the program's current video or audio codec is refused here, or undefined. */
+  #codecRefusal(): string | undefined {
+    const headers = this.#feed.headers();
+    const { name, acceptsCodecs, acceptsAudioCodecs } = this.#config;
+    const video = headers.video;
+    const videoRefusal = video ? codecRefusal(name, acceptsCodecs, videoCodecOf(video)) : undefined;
+    const audioCodec = this.#audioCodec.codec(headers);
+    if (videoRefusal !== undefined || audioCodec === undefined) return videoRefusal;
+    return audioCodecRefusal(name, acceptsAudioCodecs, audioCodec);
   }
 
   #holdForCodec(refusal: string): void {
@@ -322,7 +352,7 @@ export class Output extends TypedEmitter<OutputEvents> {
 
   #onPublishing(session: ClientSession): void {
     // Outputs whose sessions agree on chunk size and stream id share the same encoded bytes.
-    this.#wireKey = `${session.connection.chunkSize}:${session.streamId}`;
+    this.#wireKey = `${session.connection.chunkSize}:${session.streamId}:${this.#oneTrack ? 1 : 'n'}`;
     this.#clearTimer();
     this.#gate = 'connected';
     this.#congestedSince = undefined;
@@ -377,6 +407,7 @@ export class Output extends TypedEmitter<OutputEvents> {
 
   #send(session: ClientSession, item: FeedPacket): void {
     const bytes = this.#encode(session, item);
+    if (bytes.length === 0) return; // nothing for this platform (another track of a multitrack stream)
     if (this.#queue.length === 0 && !session.connection.congested) {
       session.connection.sendEncoded(bytes);
       this.stats.sent(item.packet);
@@ -411,7 +442,18 @@ export class Output extends TypedEmitter<OutputEvents> {
     this.#congestedSince = this.#clock.now();
   }
 
-  /** Chunks a packet once per (chunk size, stream id) and shares the bytes with every other output. */
+  /**
+   * A platform made from a preset takes one track: E-RTMP multitrack is reduced to its default track
+   * (a custom destination, maybe another restream server, gets every track).
+   */
+  get #oneTrack(): boolean {
+    return this.#config.acceptsCodecs !== undefined;
+  }
+
+  /**
+   * Chunks a packet once per (chunk size, stream id, one track or all) and shares the bytes with every
+   * other output; an empty buffer when there is nothing to send.
+   */
   #encode(session: ClientSession, item: FeedPacket): Buffer {
     const { packet } = item;
     const typeId =
@@ -424,8 +466,11 @@ export class Output extends TypedEmitter<OutputEvents> {
     const key = this.#wireKey;
     const cached = item.wire?.get(key);
     if (cached) return cached;
-    // Platforms are published to as OBS publishes: metadata as `@setDataFrame onMetaData`.
-    const payload = packet.kind === 'data' ? asSetDataFrame(packet.payload) : packet.payload;
+    const payload = platformPayload(packet, this.#oneTrack);
+    if (payload === null) {
+      (item.wire ??= new Map()).set(key, nothing);
+      return nothing;
+    }
     const bytes = encodeChunks(
       { typeId, streamId: session.streamId, timestamp: packet.dts, payload },
       csidFor(typeId),

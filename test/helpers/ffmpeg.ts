@@ -45,6 +45,8 @@ export interface TestStreamOptions {
   audio?: boolean;
   /** Include the video track (default true; false: an audio-only encoder). */
   video?: boolean;
+  /** Audio codec (default `aac`; `mp3` is legacy FLV SoundFormat 2 at 44.1 kHz). */
+  audioCodec?: 'aac' | 'mp3';
   /** Shift output timestamps (`-output_ts_offset`), e.g. to start near the 0xFFFFFF ms boundary. */
   outputTsOffsetSec?: number;
   /** Read inputs at native rate (`-re`, default true), as a live encoder does. */
@@ -75,7 +77,8 @@ export function testStreamArgs(options: TestStreamOptions): string[] {
     '-b:v', `${options.videoBitrateKbps ?? 1000}k`,
   );
   else args.push('-vn');
-  if (audio) args.push('-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2');
+  if (audio && options.audioCodec === 'mp3') args.push('-c:a', 'libmp3lame', '-b:a', '128k', '-ar', '44100');
+  else if (audio) args.push('-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2');
   else args.push('-an');
   if (options.seconds !== undefined) args.push('-t', String(options.seconds));
   if (options.outputTsOffsetSec !== undefined)
