@@ -3,6 +3,7 @@ import { TypedEmitter } from '../shared/events.js';
 import { encodeMetadata, parseMetadata } from '../media/metadata.js';
 import { sameAudioConfig } from '../media/same-audio-config.js';
 import { withInbandParameterSets } from '../media/inband-parameter-sets.js';
+import { isRandomAccess, nalLengthSize } from '../media/random-access.js';
 import { videoCompositionTimeMs } from '../media/video-tag.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { Program, ProgramHeaders } from './program.js';
@@ -26,6 +27,10 @@ interface SourceState {
   audioSinceDts: number | undefined;
   /** It has sent audio for a while and no video header: it needs a borrowed picture. */
   audioOnly: boolean;
+  /** Keyframes refused as splice points (not IDR) while it waited to go on air. */
+  nonIdrKeyframes: number;
+  /** Spliced at a non-IDR keyframe presenting at this source pts: video presenting before it is dropped. */
+  leadingBeforePts: number | undefined;
 }
 
 /**
@@ -43,7 +48,12 @@ const newSourceState = (): SourceState => ({
   clock: new SourceClock(),
   audioSinceDts: undefined,
   audioOnly: false,
+  nonIdrKeyframes: 0,
+  leadingBeforePts: undefined,
 });
+
+/** Keyframes that are not IDR a source may skip before it goes on air at one anyway. */
+const maxNonIdrKeyframes = 3;
 
 /** Audio this long with no video header makes a source audio-only (encoders send both headers first). */
 const audioOnlyAfterMs = 1000;
@@ -260,6 +270,12 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
       this.safeEmit('reanchored', source, now - this.#jumpedAt);
       return this.#write(first.packet, first.offset) ? 'on-program' : 'unusable';
     }
+    if (packet.kind === 'video' && state.leadingBeforePts !== undefined) {
+      // After a splice at an open-GOP I picture: its leading pictures reference the GOP before it,
+      // which the platform never got. The first picture that presents after it ends them.
+      if (packet.dts + videoCompositionTimeMs(packet.payload) < state.leadingBeforePts) return 'unusable';
+      state.leadingBeforePts = undefined;
+    }
     return this.#write(packet, state.offset) ? 'on-program' : 'unusable';
   }
 
@@ -285,6 +301,10 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
     }
     const offset = target - keyframe.dts;
     state.offset = offset;
+    // Spliced at a keyframe that is not IDR (the encoder sends none): its leading pictures are dropped.
+    const idr = state.nonIdrKeyframes <= maxNonIdrKeyframes;
+    state.leadingBeforePts = idr ? undefined : keyframe.dts + videoCompositionTimeMs(keyframe.payload);
+    state.nonIdrKeyframes = 0;
     state.clock.anchored(keyframe.dts, this.#clock.now());
     const from = this.#audioFrom ?? this.#onAir;
     this.#onAir = source;
@@ -356,9 +376,17 @@ function metadataHasAudio(metadata: MediaPacket | undefined): boolean | undefine
   return meta === undefined ? undefined : meta.audiocodecid !== undefined;
 }
 
-/** A source may go on air at a video keyframe once its video sequence header has been seen. */
+/**
+ * A source may go on air at a video keyframe once its video sequence header has been seen, and only at
+ * one a decoder can start from (IDR, not an open-GOP I picture or HEVC CRA: see random-access.ts). An
+ * encoder that never sends one still goes on air, at its `maxNonIdrKeyframes + 1`th keyframe.
+ */
 function isGateOpen(state: SourceState, packet: MediaPacket): boolean {
-  return packet.kind === 'video' && packet.keyframe && state.headers.video !== undefined;
+  const header = state.headers.video;
+  if (packet.kind !== 'video' || !packet.keyframe || header === undefined) return false;
+  if (isRandomAccess(packet.payload, nalLengthSize(header.payload)) !== false) return true;
+  state.nonIdrKeyframes++;
+  return state.nonIdrKeyframes > maxNonIdrKeyframes;
 }
 
 /** Metadata as platforms get it: `onMetaData` + ECMA array, whichever form the source sent. */
