@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultContinuityOptions, runContinuity, type ContinuityResult } from './continuity.js';
+import { runTrackCases, trackCasesTable, type TrackCaseResult } from './continuity-tracks.js';
 import { runOne, type RunResult } from './measure.js';
 import { runSlowSink, type SlowSinkResult } from './slow-sink.js';
 import { startNginx, type BenchNginx } from './nginx.js';
@@ -186,6 +187,7 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   let slow: SlowSinkResult | undefined;
   let continuity: ContinuityResult | undefined;
+  let tracks: TrackCaseResult[] | undefined;
   try {
     sink = await startNginx('sink', [{ name: 'sink' }], true);
     for (const n of options.continuityOnly ? [] : options.ns) {
@@ -218,6 +220,8 @@ async function main(): Promise<void> {
         { ...defaultContinuityOptions, repetitions: options.continuityReps },
         log,
       );
+      log('continuity (issue #11): video-only and audio-only inputs through a drop and a stall');
+      tracks = await runTrackCases(log);
     }
   } finally {
     await sink?.stop();
@@ -272,9 +276,20 @@ async function main(): Promise<void> {
     const topGaps = continuity.receiver?.video.top.map((g) => `${g.gapMs.toFixed(0)} ms (${g.event})`);
     if (topGaps !== undefined) out.push(`Largest video DTS gaps at the receiver: ${topGaps.join(', ')}.`, '');
   }
+  if (tracks !== undefined)
+    out.push(
+      '',
+      '### One-track inputs (issue #11): a drop and a stall each, an ffmpeg receiver as the platform',
+      '',
+      'Frames due: 30 fps and 48000/1024 AAC frames per second over the recording span.',
+      '',
+      trackCasesTable(tracks),
+      '',
+    );
   const notes = results.flatMap((r) => r.notes.map((n) => `- ${r.system} N=${r.n}: ${n}`));
   if (slow !== undefined) notes.push(...slow.notes.map((n) => `- slow sink: ${n}`));
   if (continuity !== undefined) notes.push(...continuity.notes.map((n) => `- continuity: ${n}`));
+  for (const t of tracks ?? []) notes.push(...t.notes.map((n) => `- ${t.input}: ${n}`));
   if (notes.length > 0) out.push('Notes:', ...notes.slice(0, 40), '');
   console.log(out.join('\n'));
 
@@ -293,6 +308,7 @@ async function main(): Promise<void> {
     results: rows,
     slowSink: slow,
     continuity,
+    tracks,
     verdicts,
   };
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
