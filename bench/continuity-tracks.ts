@@ -47,6 +47,11 @@ export interface TrackCaseResult {
   sizes: string[];
   /** Distinct audio formats of the decoded frames, `rate/channels`. */
   audioFormats: string[];
+  /**
+   * Seconds of audible audio (not below -50 dB): the live input's 440 Hz tone; the fallback slate and
+   * a silent track are silence. For the audio-only input, how much of the live sound got through.
+   */
+  audibleSeconds: number;
   /** Every DTS step forward, per track. */
   monotonic: boolean;
   /** Largest DTS hole per track, ms (NaN when the track is missing). */
@@ -91,6 +96,25 @@ function audioFormats(file: string): Promise<string[]> {
           ([duration, samples, channels]) => `${rateOf(samples ?? 0, duration ?? 1)} Hz/${channels ?? 0} ch`,
         );
       resolve([...new Set(formats)]);
+    });
+  });
+}
+
+/** Seconds of `file`'s audio (spanning `spanS`) that are not silence, by ffmpeg's silencedetect. */
+function audibleSeconds(file: string, spanS: number): Promise<number> {
+  const ffmpeg = requireProgram('ffmpeg', 'ffmpeg');
+  // prettier-ignore
+  const args = ['-hide_banner', '-nostdin', '-i', file, '-vn', '-af', 'silencedetect=noise=-50dB:d=0.2', '-f', 'null', '-'];
+  return new Promise((resolve) => {
+    execFile(ffmpeg, args, { maxBuffer: 64 * 1024 * 1024 }, (_err, _stdout, stderr) => {
+      const silent = [...stderr.matchAll(/silence_duration: ([\d.]+)/g)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+      // A silence still running at the end has a start but no duration.
+      const open = /silence_start: ([\d.]+)(?![\s\S]*silence_end)/.exec(stderr);
+      const tail = open ? Math.max(0, spanS - Number(open[1])) : 0;
+      resolve(Math.max(0, spanS - silent - tail));
     });
   });
 }
@@ -153,6 +177,7 @@ async function analyse(input: TrackCase, file: string, notes: string[]): Promise
     audioExpected: 0,
     sizes: [],
     audioFormats: [],
+    audibleSeconds: 0,
     monotonic: false,
     videoGapMs: NaN,
     audioGapMs: NaN,
@@ -177,6 +202,9 @@ async function analyse(input: TrackCase, file: string, notes: string[]): Promise
       audioExpected: Math.round(spanSeconds * aacFramesPerSecond),
       sizes: streams.video ? await frameSizes(file) : [],
       audioFormats: streams.audio ? await audioFormats(file) : [],
+      audibleSeconds: streams.audio
+        ? await audibleSeconds(file, (audio.lastDtsMs - audio.firstDtsMs) / 1000)
+        : 0,
       monotonic: video.monotonic && audio.monotonic,
       videoGapMs: video.count > 1 ? largestGap(packets.video).gapMs : NaN,
       audioGapMs: audio.count > 1 ? largestGap(packets.audio).gapMs : NaN,
@@ -208,14 +236,15 @@ export function trackCasesTable(results: readonly TrackCaseResult[]): string {
       `${r.audioFrames} / ${r.audioExpected} (${percent(r.audioFrames, r.audioExpected)})`,
       r.sizes.join(', ') || 'none',
       r.audioFormats.join(', ') || 'none',
+      r.audibleSeconds.toFixed(1),
       r.monotonic ? 'yes' : 'no',
       ms(r.videoGapMs),
       ms(r.audioGapMs),
     ].join(' | '),
   );
   return [
-    '| input | span s | video frames got / due | AAC frames got / due | sizes | audio formats | monotonic | largest video hole ms | largest audio hole ms |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| input | span s | video frames got / due | AAC frames got / due | sizes | audio formats | audible s | monotonic | largest video hole ms | largest audio hole ms |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n');
 }

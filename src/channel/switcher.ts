@@ -27,6 +27,8 @@ interface SourceState {
   audioSinceDts: number | undefined;
   /** It has sent audio for a while and no video header: it needs a borrowed picture. */
   audioOnly: boolean;
+  /** The last audio dts of an audio-only source on air with a borrowed picture. */
+  lastAudioDts: number | undefined;
   /** Keyframes refused as splice points (not IDR) while it waited to go on air. */
   nonIdrKeyframes: number;
   /** Spliced at a non-IDR keyframe presenting at this source pts: video presenting before it is dropped. */
@@ -50,6 +52,7 @@ const newSourceState = (): SourceState => ({
   audioOnly: false,
   nonIdrKeyframes: 0,
   leadingBeforePts: undefined,
+  lastAudioDts: undefined,
 });
 
 /** Keyframes that are not IDR a source may skip before it goes on air at one anyway. */
@@ -59,6 +62,8 @@ const maxNonIdrKeyframes = 3;
 const audioOnlyAfterMs = 1000;
 /** Without metadata, how long a source on air may take to send its first (headerless) audio frame. */
 const silenceGraceMs = 500;
+/** How far an audio-only source's audio may run ahead of the borrowed picture before its backlog is dropped. */
+const maxAudioLeadMs = 500;
 /** Duration of an AAC frame at 48 kHz: the step before borrowed-picture audio joins the program. */
 const audioFrameMs = 21;
 
@@ -191,6 +196,8 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
     }
     if (this.#audioFrom === source || (source === this.#wanted && state.audioOnly))
       return this.#pushAudioOnly(source, state, normalised, time === 'jumped');
+    // Not wanted (a stall's fallback plays): its audio could take the air again at once.
+    if (state.audioOnly) return normalised.kind === 'audio' ? 'standby' : 'unusable';
     // The fallback lends its picture: its own audio gives way to the audio-only source's.
     if (this.#audioFrom !== undefined && normalised.kind === 'audio') return 'unusable';
     if (this.#onAir === source) return this.#pushOnAir(source, state, normalised, time === 'jumped', now);
@@ -229,7 +236,17 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
       const header = state.headers.audio;
       if (header) this.#writeHeaderIfChanged({ ...header, dts: packet.dts }, offset, source);
       if (from !== source) this.safeEmit('switch', 'fallback', source);
+    } else if (
+      state.lastAudioDts !== undefined &&
+      packet.dts + state.offset > this.#program.lastDts('video') + maxAudioLeadMs
+    ) {
+      // A backlog in a burst (an encoder catching up after a stall) would run ahead of the picture,
+      // which plays in real time: it is dropped, and the audio timeline closes over it.
+      state.offset -= packet.dts - state.lastAudioDts;
+      state.lastAudioDts = packet.dts;
+      return 'on-program';
     }
+    state.lastAudioDts = packet.dts;
     return this.#write(packet, state.offset) ? 'on-program' : 'unusable';
   }
 

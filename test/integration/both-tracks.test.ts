@@ -42,6 +42,13 @@ async function waitForSource(test: TestServer, source: string, reason?: string):
   );
 }
 
+/** How many steps over 1 s a track has. */
+function holes(packets: readonly ProbedPacket[]): number {
+  let count = 0;
+  for (let i = 1; i < packets.length; i++) if (packets[i]!.dtsMs - packets[i - 1]!.dtsMs > 1000) count++;
+  return count;
+}
+
 /** Packets per second of a track over its whole span. */
 function rate(packets: readonly ProbedPacket[]): number {
   const timeline = checkTimeline(packets);
@@ -49,7 +56,8 @@ function rate(packets: readonly ProbedPacket[]): number {
 }
 
 /**
- * Live (4 s), a drop to the fallback (3 s), live again (4 s), then the end: what the platform got.
+ * Live (4 s), a drop to the fallback (3 s), live again (4 s), a stall (the 2 s timeout, then 1 s of
+ * fallback), live again (3 s), then the end: what the platform got.
  * The live stream is 1280x720 at 30 fps with 48 kHz stereo, the fallback's defaults, so this test
  * is about the tracks, not about learning the fallback's parameters.
  */
@@ -75,6 +83,12 @@ async function broadcast(live: Omit<TestStreamOptions, 'url'>): Promise<string> 
   const second = publishTestStream(options);
   await waitForSource(test, 'live', 'publisher-returned');
   await sleep(4000);
+  second.pause();
+  await waitForSource(test, 'fallback', 'publisher-stalled');
+  await sleep(1000);
+  second.resume();
+  await waitForSource(test, 'live', 'publisher-returned');
+  await sleep(3000);
   await second.stop();
   await receiver.waitForExit(20_000);
   return file;
@@ -93,12 +107,14 @@ async function expectBothTracks(file: string): Promise<void> {
     const timeline = checkTimeline(track);
     expect(timeline.monotonic, `${name} DTS back at ${timeline.backwardsAt}`).toBe(true);
     const gap = largestGap(track);
-    expect(gap.gapMs, `${name} gap at ${gap.atMs} ms`).toBeLessThan(1000);
+    // Only a stall leaves a hole: its 2 s timeout, in the track the stalled input was sending.
+    expect(gap.gapMs, `${name} gap at ${gap.atMs} ms`).toBeLessThan(2200);
+    expect(holes(track), `${name} holes over 1 s`).toBeLessThanOrEqual(1);
   }
   const video = checkTimeline(packets.video);
   const audio = checkTimeline(packets.audio);
-  // Both tracks span the whole broadcast (about 11 s), and run at their rates throughout.
-  expect(video.lastDtsMs - video.firstDtsMs).toBeGreaterThan(9000);
+  // Both tracks span the whole broadcast (about 17 s), and run at their rates throughout.
+  expect(video.lastDtsMs - video.firstDtsMs).toBeGreaterThan(14_000);
   expect(Math.abs(audio.firstDtsMs - video.firstDtsMs)).toBeLessThan(500);
   expect(Math.abs(audio.lastDtsMs - video.lastDtsMs)).toBeLessThan(500);
   expect(rate(packets.video)).toBeGreaterThan(30 * 0.85);
@@ -107,11 +123,11 @@ async function expectBothTracks(file: string): Promise<void> {
 }
 
 describe.skipIf(missing !== '')(`both tracks ${missing}`, () => {
-  it('gives a video-only stream a silent AAC track in the fallback format, through a drop and a return', async () => {
+  it('gives a video-only stream a silent AAC track in the fallback format, through a drop and a stall', async () => {
     await expectBothTracks(await broadcast({ audio: false }));
   });
 
-  it('puts an audio-only stream on air with the fallback picture, through a drop and a return', async () => {
+  it('puts an audio-only stream on air with the fallback picture, through a drop and a stall', async () => {
     await expectBothTracks(await broadcast({ video: false }));
   });
 });
