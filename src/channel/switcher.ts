@@ -7,11 +7,9 @@ import { isRandomAccess, nalLengthSize } from '../media/random-access.js';
 import { videoCompositionTimeMs } from '../media/video-tag.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { Program, ProgramHeaders } from './program.js';
+import type { SourceName } from '../contract/index.js';
 import { SilentTrack, type AudioFormat } from './silent-track.js';
 import { SourceClock } from './source-clock.js';
-
-/** The sources a channel can put on air. */
-export type SourceName = 'live' | 'fallback';
 
 /** What a source has said about itself since it (re)started: its headers, before they reach the program. */
 interface SourceState {
@@ -86,7 +84,7 @@ export interface SwitcherEvents {
 }
 
 /**
- * Chooses which source feeds the program and keeps the program timeline continuous (DESIGN.md rules 1
+ * Chooses which source feeds the program and keeps the program timeline continuous (docs/architecture.md rules 1
  * and 2). A source goes on air only at its first video keyframe after its sequence headers; until then
  * the previous source keeps playing. On air, the source is re-based with one offset for all its tracks,
  * so its first packet lands one frame after the last program packet, or later if wall-clock time has

@@ -6,7 +6,7 @@ import {
   type FfmpegPrograms,
   type RunOptions,
   type RunResult,
-} from './run-program.js';
+} from './child-process.js';
 
 export {
   defaultPrograms,
@@ -14,7 +14,7 @@ export {
   type FfmpegPrograms,
   type RunOptions,
   type RunResult,
-} from './run-program.js';
+} from './child-process.js';
 
 /** What {@link probeMedia} learnt about an upload. */
 export interface ProbedMedia {

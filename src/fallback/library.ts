@@ -7,10 +7,11 @@ import { silentLogger, type Logger } from '../shared/logger.js';
 import { conform, renderSlate } from './conform.js';
 import { FallbackError } from './errors.js';
 import { defaultPrograms, probeMedia, type FfmpegPrograms, type ProbedMedia } from './ffmpeg.js';
-import { JobQueue, type FallbackJob } from './job-queue.js';
+import type { FallbackInfo, FallbackJob, FallbackKind } from '../contract/index.js';
+import { JobQueue } from './job-queue.js';
 import { renditionKey, type RenditionParams } from './params.js';
 
-export type { FallbackJob } from './job-queue.js';
+export type { FallbackJob } from '../contract/index.js';
 
 /** Events of a FallbackLibrary. */
 export interface FallbackLibraryEvents {
@@ -32,13 +33,7 @@ export interface FallbackLibraryOptions {
   programs?: FfmpegPrograms;
 }
 
-/** What the channel's upload is, and what has been made of it. */
-export interface FallbackInfo {
-  /** The accepted upload: the name it was uploaded as, its size, when. */
-  original?: { name: string; sizeBytes: number; uploadedAt: string };
-  /** Conformed renditions on disk. */
-  renditions: { key: string; sizeBytes: number }[];
-}
+export type { FallbackInfo } from '../contract/index.js';
 
 /** What `original.json` records beside an accepted upload. */
 interface OriginalMeta {
@@ -157,10 +152,7 @@ export class FallbackLibrary extends TypedEmitter<FallbackLibraryEvents> {
   }
 
   /** The best file to play now for these params: the channel's conformed upload for exactly these params, else the slate for these params if already rendered, else undefined. Never blocks. */
-  current(
-    channelId: string,
-    params: RenditionParams,
-  ): { file: string; kind: 'upload' | 'slate' } | undefined {
+  current(channelId: string, params: RenditionParams): { file: string; kind: FallbackKind } | undefined {
     const key = renditionKey(params);
     const upload = this.#renditionPath(channelId, key);
     if (existsSync(upload)) return { file: upload, kind: 'upload' };

@@ -6,22 +6,18 @@ import { maskUrlKey, silentLogger, type Logger } from '../shared/logger.js';
 import type { AudioCodec } from '../media/audio-tag.js';
 import type { MediaPacket } from '../media/packet.js';
 import { inspectVideoTag, videoConfigOf, type VideoCodec } from '../media/video-tag.js';
-import { ClientSession, publishTargetOf, type PublishTarget } from '../rtmp/client-session.js';
-import { encodeChunks } from '../rtmp/chunk-writer.js';
-import { csidFor } from '../rtmp/connection.js';
-import { MessageType } from '../rtmp/control.js';
-import { createDialer, type Dialer } from './dial.js';
+import { ClientSession, keyframeStart, publishTargetOf, type PublishTarget } from '../rtmp/index.js';
+import { createDialer, type Dialer } from '../shared/dial.js';
 import { RelayError, isFatal } from './errors.js';
 import { SendQueue } from './send-queue.js';
 import { OutputStats, type OutputState, type OutputStatsSnapshot } from './output-stats.js';
-import { platformPayload } from './platform-payload.js';
+import { platformForms } from './platform-payload.js';
 import { ProgramAudioCodec } from './program-audio-codec.js';
 import { audioCodecRefusal, codecRefusal } from './presets.js';
 
-/** A packet of the feed, with the shared wire-bytes memo (see channel's ProgramPacket). */
+/** A packet of the feed (see channel's ProgramPacket). */
 export interface FeedPacket {
   readonly packet: MediaPacket;
-  wire?: Map<string, Buffer>;
 }
 
 /** What an output reads from: the channel's program, as the relay sees it. */
@@ -77,7 +73,15 @@ export interface OutputOptions {
   publishTimeoutMs?: number;
   /** A connection that stays live this long resets the backoff (default 30 s). */
   stableAfterMs?: number;
+  /**
+   * Media waits up to this long so that a destination gets one vectored write per interval instead of
+   * one per ingest read (default 20 ms; 0: at the end of each tick). See README, "Fan-out cost".
+   */
+  flushIntervalMs?: number;
 }
+
+/** The default coalescing interval: see `OutputOptions.flushIntervalMs`. */
+export const defaultFlushIntervalMs = 20;
 
 /** Events of an output. */
 export interface OutputEvents {
@@ -107,9 +111,6 @@ function videoCodecOf(header: MediaPacket): VideoCodec {
   }
 }
 
-/** The memo entry of a packet a platform is not sent. */
-const nothing = Buffer.alloc(0);
-
 /**
  * A platform that closes the connection in reply to publish this many times in a row is refusing the
  * key, not glitching: the output fails instead of hammering it (OBS gives up after the first).
@@ -134,6 +135,7 @@ export class Output extends TypedEmitter<OutputEvents> {
   readonly #connectMs: number;
   readonly #publishMs: number;
   readonly #stableMs: number;
+  readonly #flushIntervalMs: number;
   #session: ClientSession | undefined;
   #unsubscribe: (() => void) | undefined;
   #gate: Gate = 'connected';
@@ -141,8 +143,6 @@ export class Output extends TypedEmitter<OutputEvents> {
   #timer: Timer | undefined;
   #congestedSince: number | undefined;
   #running = false;
-  /** Key of the shared wire-bytes memo for the current session (chunk size and stream id). */
-  #wireKey = '';
   /** Consecutive connections the platform closed in reply to publish. */
   #closedAtPublish = 0;
   /** Bumped by every connect and every codec hold: a dial that finishes after either is dropped. */
@@ -170,6 +170,7 @@ export class Output extends TypedEmitter<OutputEvents> {
     this.#connectMs = options.connectTimeoutMs ?? 10_000;
     this.#publishMs = options.publishTimeoutMs ?? 15_000;
     this.#stableMs = options.stableAfterMs ?? 30_000;
+    this.#flushIntervalMs = options.flushIntervalMs ?? defaultFlushIntervalMs;
     this.stats = new OutputStats(this.#clock);
   }
 
@@ -182,7 +183,7 @@ export class Output extends TypedEmitter<OutputEvents> {
   }
 
   snapshot(): OutputStatsSnapshot {
-    return this.stats.snapshot(this.#session?.connection.bytesWritten ?? 0);
+    return this.stats.snapshot(this.#session?.bytesWritten ?? 0);
   }
 
   /** Starts publishing (the channel went on air); a disabled output only reports `disabled`. */
@@ -328,10 +329,12 @@ export class Output extends TypedEmitter<OutputEvents> {
         stream.destroy();
         return;
       }
-      const session = new ClientSession(stream, this.#config.target ?? publishTargetOf(url));
+      const session = new ClientSession(stream, this.#config.target ?? publishTargetOf(url), {
+        flushIntervalMs: this.#flushIntervalMs,
+      });
       this.#session = session;
       this.#timer = this.#clock.setTimeout(() => {
-        session.connection.close(
+        session.close(
           'publish timeout',
           new RelayError('PUBLISH_TIMEOUT', `no Publish.Start within ${this.#publishMs} ms`),
         );
@@ -342,7 +345,7 @@ export class Output extends TypedEmitter<OutputEvents> {
       session.on('close', (info) => {
         this.#onClosed(session, info.error ?? new Error(info.reason));
       });
-      session.connection.stream.on('drain', () => {
+      session.onDrain(() => {
         this.#flush();
       });
     } catch (err) {
@@ -351,8 +354,6 @@ export class Output extends TypedEmitter<OutputEvents> {
   }
 
   #onPublishing(session: ClientSession): void {
-    // Outputs whose sessions agree on chunk size and stream id share the same encoded bytes.
-    this.#wireKey = `${session.connection.chunkSize}:${session.streamId}:${this.#oneTrack ? 1 : 'n'}`;
     this.#clearTimer();
     this.#gate = 'connected';
     this.#congestedSince = undefined;
@@ -373,10 +374,10 @@ export class Output extends TypedEmitter<OutputEvents> {
   #scheduleTick(session: ClientSession): void {
     this.#timer = this.#clock.setTimeout(() => {
       if (this.#session !== session) return;
-      this.stats.sample(session.connection.bytesWritten);
+      this.stats.sample(session.bytesWritten);
       if (this.stats.liveForMs() >= this.#stableMs) this.#attempt = 0;
       if (this.#congestedSince !== undefined && this.#clock.now() - this.#congestedSince >= this.#stallMs) {
-        session.connection.close(
+        session.close(
           'destination stopped reading',
           new RelayError('WRITE_STALLED', `destination took no data for ${this.#stallMs} ms`),
         );
@@ -390,26 +391,27 @@ export class Output extends TypedEmitter<OutputEvents> {
     const { packet } = item;
     if (this.#gate !== 'open') {
       // Every (re)connect and every catch-up after a drop starts at a video keyframe, after the current
-      // metadata and headers (DESIGN.md rule 2): a header that changed while frames were skipped (a switch
-      // to the fallback, say) is among them, so the platform never decodes a keyframe with the old one.
-      if (packet.kind !== 'video' || !packet.keyframe || packet.header) {
+      // metadata and headers (the keyframe gate the RTMP viewer shares).
+      const headers = keyframeStart(packet, this.#feed.headers());
+      if (!headers) {
         if (this.#gate === 'catching-up' && !packet.header && packet.kind !== 'data') this.stats.dropped(1);
         return;
       }
-      const headers = this.#feed.headers();
-      for (const header of [headers.metadata, headers.video, headers.audio]) {
-        if (header) this.#send(session, { packet: { ...header, dts: packet.dts } });
-      }
+      for (const header of headers) this.#send(session, { packet: header });
       this.#gate = 'open';
     }
     this.#send(session, item);
   }
 
   #send(session: ClientSession, item: FeedPacket): void {
-    const bytes = this.#encode(session, item);
+    // Outputs whose sessions agree on chunk size, stream id and payload form share the same bytes.
+    const bytes = session.encode(
+      item.packet,
+      this.#oneTrack ? platformForms.oneTrack : platformForms.allTracks,
+    );
     if (bytes.length === 0) return; // nothing for this platform (another track of a multitrack stream)
-    if (this.#queue.length === 0 && !session.connection.congested) {
-      session.connection.sendEncoded(bytes);
+    if (this.#queue.length === 0 && !session.congested) {
+      session.write(bytes);
       this.stats.sent(item.packet);
       return;
     }
@@ -433,10 +435,10 @@ export class Output extends TypedEmitter<OutputEvents> {
     const session = this.#session;
     if (!session) return;
     this.#congestedSince = undefined;
-    while (!session.connection.congested) {
+    while (!session.congested) {
       const item = this.#queue.shift();
       if (!item) return;
-      session.connection.sendEncoded(item.bytes);
+      session.write(item.bytes);
       this.stats.sent(item.packet);
     }
     this.#congestedSince = this.#clock.now();
@@ -448,36 +450,6 @@ export class Output extends TypedEmitter<OutputEvents> {
    */
   get #oneTrack(): boolean {
     return this.#config.acceptsCodecs !== undefined;
-  }
-
-  /**
-   * Chunks a packet once per (chunk size, stream id, one track or all) and shares the bytes with every
-   * other output; an empty buffer when there is nothing to send.
-   */
-  #encode(session: ClientSession, item: FeedPacket): Buffer {
-    const { packet } = item;
-    const typeId =
-      packet.kind === 'audio'
-        ? MessageType.audio
-        : packet.kind === 'video'
-          ? MessageType.video
-          : MessageType.dataAmf0;
-    const chunkSize = session.connection.chunkSize;
-    const key = this.#wireKey;
-    const cached = item.wire?.get(key);
-    if (cached) return cached;
-    const payload = platformPayload(packet, this.#oneTrack);
-    if (payload === null) {
-      (item.wire ??= new Map()).set(key, nothing);
-      return nothing;
-    }
-    const bytes = encodeChunks(
-      { typeId, streamId: session.streamId, timestamp: packet.dts, payload },
-      csidFor(typeId),
-      chunkSize,
-    );
-    (item.wire ??= new Map()).set(key, bytes);
-    return bytes;
   }
 
   #onClosed(session: ClientSession, error: Error): void {
@@ -517,11 +489,11 @@ export class Output extends TypedEmitter<OutputEvents> {
     this.#queue.clear();
     const session = this.#session;
     this.#session = undefined;
-    if (session && !session.connection.closed) {
+    if (session && !session.closed) {
       if (clean) session.finish(reason);
-      else session.connection.close(reason || 'output stopped');
+      else session.close(reason || 'output stopped');
     }
-    if (session) this.stats.disconnected(session.connection.bytesWritten);
+    if (session) this.stats.disconnected(session.bytesWritten);
   }
 
   #clearTimer(): void {

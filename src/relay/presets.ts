@@ -7,6 +7,7 @@
  */
 import type { AudioCodec } from '../media/audio-tag.js';
 import type { VideoCodec } from '../media/video-tag.js';
+import { audioCodecNames, videoCodecNames } from '../contract/index.js';
 
 /** Preset ids, as stored on a destination. */
 export const presetIds = ['twitch', 'youtube', 'youtube-backup', 'facebook', 'kick', 'custom'] as const;
@@ -43,11 +44,11 @@ export interface PlatformPreset {
 }
 
 /** Every codec the ingest can carry (what `custom` accepts). */
-const anyCodec: readonly VideoCodec[] = ['avc', 'hevc', 'av1', 'vp9', 'vp8', 'other'];
+const anyCodec: readonly VideoCodec[] = videoCodecNames;
 
 const youtubeCodecs: readonly VideoCodec[] = ['avc', 'hevc', 'av1'];
 /** Every audio codec the ingest can carry (what `custom` accepts). */
-const anyAudioCodec: readonly AudioCodec[] = ['aac', 'mp3', 'opus', 'flac', 'ac3', 'eac3', 'other'];
+const anyAudioCodec: readonly AudioCodec[] = audioCodecNames;
 /**
  * Twitch, Facebook and Kick take AAC only (RTMP-NOTES.md); YouTube's RTMP ingest takes AAC or MP3
  * (its live encoder settings), not the E-RTMP Opus/FLAC/AC-3 an encoder may send.

@@ -1,4 +1,4 @@
-import type { PublishTarget } from '../rtmp/client-session.js';
+import type { PublishTarget } from '../rtmp/index.js';
 
 /**
  * The URL an output publishes to, composed the way OBS does: server URL + '/' + stream key. A query

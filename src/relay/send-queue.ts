@@ -21,7 +21,7 @@ export interface SendQueueLimits {
  * The queue of one output, used while its socket is congested, bounded by duration under a hard byte
  * cap (SRS bounds its consumer queues by duration too). When full it drops every queued frame (whole
  * GOPs; the caller then waits for the next keyframe) but keeps headers, which the platform needs to
- * decode whatever comes next (DESIGN.md rule 5; nginx-rtmp and SRS do the same).
+ * decode whatever comes next (docs/architecture.md rule 5; nginx-rtmp and SRS do the same).
  */
 export class SendQueue {
   readonly #limits: SendQueueLimits;

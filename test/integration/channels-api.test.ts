@@ -16,13 +16,14 @@ import {
   type PlatformDto,
   type PresetDto,
 } from '../../src/api/index.js';
-import { defaultContinuitySettings, type ContinuitySettings } from '../../src/channel/continuity.js';
+import { defaultContinuitySettings } from '../../src/channel/continuity.js';
+import type { ContinuitySettings } from '../../src/contract/index.js';
 import {
   ControlPlane,
-  type ChannelLiveStatus,
+  type LiveChannelStatus,
   type FallbackUploads,
   type LiveView,
-} from '../../src/core/control-plane.js';
+} from '../../src/control/control-plane.js';
 import { defaultParams, type RenditionParams } from '../../src/fallback/params.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -44,7 +45,7 @@ class RecordingLive implements LiveView {
     this.#store = store;
   }
 
-  channelStatus(): ChannelLiveStatus | undefined {
+  channelStatus(): LiveChannelStatus | undefined {
     return undefined;
   }
 
@@ -399,11 +400,22 @@ describe('presets', () => {
         { label: 'RTMP', url: 'rtmp://ingest.global-contribute.live-video.net/app' },
       ],
       videoCodecs: ['avc'],
+      audioCodecs: ['aac'],
       keyframeIntervalSeconds: 2,
       maxBitrateKbps: 6000,
       notes: expect.any(String) as unknown,
     });
     expect(presets.find((p) => p.id === 'youtube')?.videoCodecs).toEqual(['avc', 'hevc', 'av1']);
+    expect(presets.find((p) => p.id === 'youtube')?.audioCodecs).toEqual(['aac', 'mp3']);
+    expect(presets.find((p) => p.id === 'custom')?.audioCodecs).toEqual([
+      'aac',
+      'mp3',
+      'opus',
+      'flac',
+      'ac3',
+      'eac3',
+      'other',
+    ]);
     expect(presets.find((p) => p.id === 'custom')).toMatchObject({ urls: [], keyframeIntervalSeconds: null });
   });
 
@@ -512,7 +524,7 @@ describe('presets', () => {
 
 const missing = missingPeers('ffmpeg', 'nginx');
 
-interface LiveChannelStatus {
+interface ChannelLiveStatus {
   id: string;
   onAir: boolean;
   mode: string;
@@ -522,8 +534,8 @@ interface LiveChannelStatus {
   outputs: { name: string; state: string }[];
 }
 
-async function channelStatus(test: TestServer, id: string): Promise<LiveChannelStatus | undefined> {
-  const { body } = await test.api<{ channels: LiveChannelStatus[] }>('GET', '/api/status');
+async function channelStatus(test: TestServer, id: string): Promise<ChannelLiveStatus | undefined> {
+  const { body } = await test.api<{ channels: ChannelLiveStatus[] }>('GET', '/api/status');
   return body.channels.find((c) => c.id === id);
 }
 
@@ -612,7 +624,7 @@ describe.skipIf(missing !== '')(`channels with real peers ${missing}`, () => {
     // OBS of the deleted channel is disconnected, and its key opens nothing any more.
     await studioObs.waitForExit(10_000);
     expect(test.server.store.channels.matchKey(studio.body.streamKey)).toBeUndefined();
-    const { body } = await test.api<{ channels: LiveChannelStatus[] }>('GET', '/api/status');
+    const { body } = await test.api<{ channels: ChannelLiveStatus[] }>('GET', '/api/status');
     expect(body.channels.map((c) => c.id)).toEqual(['main']);
     expect((await test.api('GET', '/api/platforms?channelId=studio')).status).toBe(404);
     // The other channel never noticed.
