@@ -60,7 +60,10 @@ const maxNonIdrKeyframes = 3;
 const audioOnlyAfterMs = 1000;
 /** Without metadata, how long a source on air may take to send its first (headerless) audio frame. */
 const silenceGraceMs = 500;
-/** How far an audio-only source's audio may run ahead of the borrowed picture before its backlog is dropped. */
+/**
+ * How far an audio-only source's audio may run ahead of the borrowed picture: audio this far ahead or
+ * more is backlog and is dropped (after a burst the audio rides just under this lead).
+ */
 const maxAudioLeadMs = 500;
 /** Duration of an AAC frame at 48 kHz: the step before borrowed-picture audio joins the program. */
 const audioFrameMs = 21;
@@ -236,7 +239,7 @@ export class Switcher extends TypedEmitter<SwitcherEvents> {
       if (from !== source) this.safeEmit('switch', 'fallback', source);
     } else if (
       state.lastAudioDts !== undefined &&
-      packet.dts + state.offset > this.#program.lastDts('video') + maxAudioLeadMs
+      packet.dts + state.offset >= this.#program.lastDts('video') + maxAudioLeadMs
     ) {
       // A backlog in a burst (an encoder catching up after a stall) would run ahead of the picture,
       // which plays in real time: it is dropped, and the audio timeline closes over it.
