@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultContinuityOptions, runContinuity, type ContinuityResult } from './continuity.js';
+import { runTrackCases, trackCasesTable, type TrackCaseResult } from './continuity-tracks.js';
 import { runOne, type RunResult } from './measure.js';
 import { runSlowSink, type SlowSinkResult } from './slow-sink.js';
 import { previewTable, runPreview, type PreviewResult } from './preview.js';
@@ -236,6 +237,7 @@ async function main(): Promise<void> {
   let slow: SlowSinkResult | undefined;
   let continuity: ContinuityResult | undefined;
   let preview: PreviewResult | undefined;
+  let tracks: TrackCaseResult[] | undefined;
   try {
     sink = await startNginx('sink', [{ name: 'sink' }], true);
     for (const n of options.continuityOnly ? [] : options.ns) {
@@ -272,6 +274,8 @@ async function main(): Promise<void> {
         { ...defaultContinuityOptions, repetitions: options.continuityReps },
         log,
       );
+      log('continuity (issue #11): video-only and audio-only inputs through a drop and a stall');
+      tracks = await runTrackCases(log);
     }
   } finally {
     await sink?.stop();
@@ -327,9 +331,20 @@ async function main(): Promise<void> {
     if (topGaps !== undefined) out.push(`Largest video DTS gaps at the receiver: ${topGaps.join(', ')}.`, '');
   }
   if (preview !== undefined) out.push('', '### Preview (issue #13)', '', previewTable(preview), '');
+  if (tracks !== undefined)
+    out.push(
+      '',
+      '### One-track inputs (issue #11): a drop and a stall each, an ffmpeg receiver as the platform',
+      '',
+      'Frames due: 30 fps and 48000/1024 AAC frames per second over the recording span.',
+      '',
+      trackCasesTable(tracks),
+      '',
+    );
   const notes = results.flatMap((r) => r.notes.map((n) => `- ${r.system} N=${r.n}: ${n}`));
   if (slow !== undefined) notes.push(...slow.notes.map((n) => `- slow sink: ${n}`));
   if (continuity !== undefined) notes.push(...continuity.notes.map((n) => `- continuity: ${n}`));
+  for (const t of tracks ?? []) notes.push(...t.notes.map((n) => `- ${t.input}: ${n}`));
   if (notes.length > 0) out.push('Notes:', ...notes.slice(0, 40), '');
   console.log(out.join('\n'));
 
@@ -349,6 +364,7 @@ async function main(): Promise<void> {
     slowSink: slow,
     continuity,
     preview,
+    tracks,
     verdicts,
   };
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);

@@ -163,7 +163,16 @@ export const channelDetailResponse = {
 /** One preset in `GET /api/presets`. */
 export const presetResponse = {
   type: 'object',
-  required: ['id', 'name', 'urls', 'videoCodecs', 'keyframeIntervalSeconds', 'maxBitrateKbps', 'notes'],
+  required: [
+    'id',
+    'name',
+    'urls',
+    'videoCodecs',
+    'audioCodecs',
+    'keyframeIntervalSeconds',
+    'maxBitrateKbps',
+    'notes',
+  ],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
@@ -176,6 +185,7 @@ export const presetResponse = {
       },
     },
     videoCodecs: { type: 'array', items: { type: 'string' } },
+    audioCodecs: { type: 'array', items: { type: 'string' } },
     keyframeIntervalSeconds: nullableNumber,
     maxBitrateKbps: nullableNumber,
     notes: { type: 'string' },

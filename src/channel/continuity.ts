@@ -76,9 +76,15 @@ export class Continuity extends TypedEmitter<ContinuityEvents> {
       this.#set('live', 'publisher-returned');
   }
 
-  /** A live media packet of `sizeBytes` arrived. Called per packet: keep it cheap. */
-  liveMedia(sizeBytes: number): void {
+  /**
+   * A live media packet of `sizeBytes` arrived; `usable` when it reached the program (or can take the
+   * air), which is what ends or prevents a stall. Every packet counts for the bitrate. Called per packet:
+   * keep it cheap.
+   */
+  liveMedia(sizeBytes: number, usable = true): void {
     const now = this.#clock.now();
+    if (this.#settings.lowBitrate) this.#observeBitrate(sizeBytes, now, this.#settings.lowBitrate);
+    if (!usable) return;
     this.#lastMediaAt = now;
     if (this.#stalled) {
       this.#stalled = false;
@@ -86,7 +92,6 @@ export class Continuity extends TypedEmitter<ContinuityEvents> {
       if (this.#change.mode === 'fallback' && this.#change.reason === 'publisher-stalled')
         this.#set('live', 'publisher-returned');
     }
-    if (this.#settings.lowBitrate) this.#observeBitrate(sizeBytes, now, this.#settings.lowBitrate);
   }
 
   /**

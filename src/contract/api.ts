@@ -4,6 +4,7 @@
  */
 import type { BitrateSeries, ContinuitySettings, InputStatus, OutputStatsSnapshot } from './engine.js';
 import type {
+  AudioCodecName,
   ChannelAction,
   ChannelEventKind,
   ChannelMode,
@@ -85,6 +86,8 @@ export interface PresetDto {
   urls: { label: string; url: string }[];
   /** Video codecs the platform accepts; an output with another codec reports `incompatible`. */
   videoCodecs: VideoCodecName[];
+  /** Audio codecs the platform accepts; gated like the video codecs. */
+  audioCodecs: AudioCodecName[];
   /** Keyframe interval the platform asks for, in seconds (null: no advice). */
   keyframeIntervalSeconds: number | null;
   /** Highest recommended video bitrate, in kbit/s (null: no advice). */

@@ -69,6 +69,11 @@ export const videoCodecNames = ['avc', 'hevc', 'av1', 'vp9', 'vp8', 'other'] as 
 /** One of {@link videoCodecNames}. */
 export type VideoCodecName = (typeof videoCodecNames)[number];
 
+/** Audio codecs as the engine names them (legacy SoundFormat or Enhanced RTMP FourCC). */
+export const audioCodecNames = ['aac', 'mp3', 'opus', 'flac', 'ac3', 'eac3', 'other'] as const;
+/** One of {@link audioCodecNames}. */
+export type AudioCodecName = (typeof audioCodecNames)[number];
+
 /** What a webhook can be told about. */
 export const webhookEventNames = [
   'went-live',

@@ -116,6 +116,7 @@ export class ControlPlane {
       name: preset.name,
       urls: preset.urls.map((u) => ({ label: u.label, url: u.url })),
       videoCodecs: [...preset.videoCodecs],
+      audioCodecs: [...preset.audioCodecs],
       keyframeIntervalSeconds: preset.keyframeIntervalSeconds,
       maxBitrateKbps: preset.maxBitrateKbps,
       notes: preset.notes,

@@ -16,12 +16,13 @@ import type {
 } from '../contract/index.js';
 import type { ByteSink } from '../shared/byte-sink.js';
 import { Output, type OutputOptions } from '../relay/output.js';
-import { publishUrl } from '../relay/publish-url.js';
-import { acceptedCodecs } from '../relay/presets.js';
+import { publishTarget, publishUrl } from '../relay/publish-url.js';
+import { acceptedAudioCodecs, acceptedCodecs } from '../relay/presets.js';
 import type { Player } from '../ingest/ingest-server.js';
 import { keyframeStart } from '../rtmp/index.js';
 import type { Publisher, PublisherEnd } from '../ingest/publisher.js';
 import { paramsFromHeaders, type RenditionParams } from '../fallback/params.js';
+import { oneTrackParams } from '../fallback/one-track-params.js';
 import { InputStats } from './input-stats.js';
 import { FallbackSource, type FallbackFiles } from './fallback-source.js';
 import { attachRtmpViewer } from './rtmp-viewer.js';
@@ -84,7 +85,8 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     super();
     this.#options = options;
     this.#log = options.logger.child({ channel: options.channelId });
-    this.#switcher = new Switcher(this.program, options.clock);
+    // A video-only live gets silence in the fallback's audio format, the one platforms already have.
+    this.#switcher = new Switcher(this.program, options.clock, () => this.#fallback.params);
     this.#continuity = new Continuity(options.continuity, options.clock);
     this.#fallback = new FallbackSource({
       channelId: options.channelId,
@@ -98,9 +100,19 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     this.#continuity.on('change', (change) => {
       this.#apply(change);
     });
+    this.#switcher.on('clockJump', (source, jumpMs) => {
+      this.#log.warn({ source, jumpMs }, 'source clock jumped; re-anchoring it at its next keyframe');
+    });
+    this.#switcher.on('reanchored', (source, waitedMs) => {
+      this.#log.info({ source, waitedMs }, 'source re-anchored at its keyframe');
+    });
+    this.#switcher.on('pictureNeeded', () => {
+      this.#log.info('live has audio only: the fallback lends it a picture');
+      this.#startFallback();
+    });
     this.#switcher.on('switch', (from, to) => {
-      this.#log.info({ from, to }, 'source on air');
-      if (to === 'live') this.#fallback.stop();
+      this.#log.info({ from, to, borrowedPicture: this.#switcher.borrowsPicture }, 'source on air');
+      if (to === 'live' && !this.#switcher.borrowsPicture) this.#fallback.stop();
       this.safeEmit('switched', from, to);
     });
   }
@@ -138,8 +150,10 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
         id: record.id,
         name: record.name,
         url: publishUrl(record.url, record.streamKey),
+        target: publishTarget(record.url, record.streamKey),
         enabled: record.enabled,
         acceptsCodecs: acceptedCodecs(record.preset),
+        acceptsAudioCodecs: acceptedAudioCodecs(record.preset),
       };
       if (entry) {
         entry.record = record;
@@ -170,8 +184,13 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     publisher.setMediaSink((packet) => {
       input.observe(packet, this.#options.clock.now());
       if (packet.header) this.#learnParams(input);
-      else this.#continuity.liveMedia(packet.payload.length);
-      this.#switcher.push('live', packet);
+      const result = this.#switcher.push('live', packet);
+      if (packet.header) return;
+      // Stall detection watches what reaches the program: a publisher that sends only what cannot be
+      // used (a clock jump with no keyframe after it) stalls like one that sends nothing.
+      this.#continuity.liveMedia(packet.payload.length, result !== 'unusable');
+      // A stall's fallback is on air and live just came back with a keyframe: it takes the air here.
+      if (result === 'standby' && this.#switcher.wanted === 'live') this.#switcher.push('live', packet);
     });
     publisher.on('end', (how, reason) => {
       this.#onPublisherEnd(publisher, how, reason);
@@ -249,15 +268,13 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
       case 'live':
         this.#switcher.select('live');
         // Live never left the air (a stall that ended before the fallback's first keyframe).
-        if (this.#switcher.onAir === 'live') this.#fallback.stop();
+        if (this.#switcher.onAir === 'live' && !this.#switcher.borrowsPicture) this.#fallback.stop();
+        if (this.#switcher.needsPicture) this.#startFallback();
         this.#goOnAir();
         break;
       case 'fallback':
-        // A fallback already playing (one reason replacing another) just goes on.
-        if (!this.#fallback.playing) {
-          this.#switcher.resetSource('fallback');
-          void this.#fallback.start();
-        }
+        // A fallback already playing (one reason replacing another, or lending live its picture) goes on.
+        this.#startFallback();
         this.#switcher.select('fallback');
         break;
       case 'off':
@@ -265,6 +282,12 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
         break;
     }
     this.safeEmit('mode', change);
+  }
+
+  #startFallback(): void {
+    if (this.#fallback.playing) return;
+    this.#switcher.resetSource('fallback');
+    void this.#fallback.start();
   }
 
   #goOnAir(): void {
@@ -286,7 +309,10 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
 
   #learnParams(input: InputStats): void {
     const headers = input.headers;
-    const params = paramsFromHeaders(headers.video, headers.audio, input.snapshot().fps ?? undefined);
+    const fps = input.snapshot().fps ?? undefined;
+    const params =
+      paramsFromHeaders(headers.video, headers.audio, fps) ??
+      oneTrackParams(headers.video, headers.audio, fps, this.#fallback.params);
     if (params) this.#fallback.setParams(params);
   }
 

@@ -54,6 +54,8 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
   readonly #options: IngestOptions;
   readonly #log: Logger;
   readonly #publishers = new Map<string, Publisher>();
+  /** The URL each pull publisher plays (weak: a pull is forgotten with its publisher). */
+  readonly #pullUrls = new WeakMap<Publisher, string>();
   readonly #servers: net.Server[] = [];
   readonly #sockets = new Set<Duplex>();
   /** Players by the key they were let in with, so a rotated key can end them. */
@@ -143,7 +145,19 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
    * the external publisher was let in with.
    */
   pull(channelId: string, url: URL, key: string): Publisher {
+    // The upstream publisher restarted while our pull of it still plays (nginx-rtmp keeps players
+    // through a publisher's restart): the new stream arrives on that pull, its clock back at 0, which
+    // the channel re-anchors at its keyframe. A second pull would only cut it and wait for a keyframe.
+    const current = this.#publishers.get(channelId);
+    if (current && !current.ended && current.key === key && this.#pullUrls.get(current) === url.href) {
+      this.#log.info(
+        { channel: channelId, pull: url.host },
+        'upstream publisher restarted; the pull goes on',
+      );
+      return current;
+    }
     const publisher = new Publisher(channelId, 'pull', `pull ${url.host}`, pullLiveSession(url), key);
+    this.#pullUrls.set(publisher, url.href);
     this.#bind(channelId, publisher, this.#log.child({ pull: url.host }));
     return publisher;
   }

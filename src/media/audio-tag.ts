@@ -92,12 +92,26 @@ export function isAudioSequenceHeader(payload: Buffer): boolean {
   return scratch.sequenceHeader;
 }
 
+/**
+ * True for an Enhanced RTMP audio SequenceEnd (AudioPacketType 2), which an encoder sends as it stops:
+ * like the video one, it must not reach a platform in the middle of a broadcast. Allocates nothing.
+ */
+export function isAudioSequenceEnd(payload: Buffer): boolean {
+  try {
+    readHeader(payload, scratch);
+  } catch {
+    return false;
+  }
+  return scratch.sequenceEnd;
+}
+
 /** The header fields as numbers: one module-level instance, so the packet path allocates nothing. */
 interface Header {
   codec: AudioCodec;
   /** FourCC as uint32; 0 for a legacy header. */
   fourCc: number;
   sequenceHeader: boolean;
+  sequenceEnd: boolean;
   dataOffset: number;
   multitrack: boolean;
 }
@@ -106,6 +120,7 @@ const scratch: Header = {
   codec: 'other',
   fourCc: 0,
   sequenceHeader: false,
+  sequenceEnd: false,
   dataOffset: 0,
   multitrack: false,
 };
@@ -121,6 +136,7 @@ function set(
   h.codec = codec;
   h.fourCc = fourCc;
   h.sequenceHeader = header;
+  h.sequenceEnd = false;
   h.dataOffset = offset;
   h.multitrack = multi;
 }
@@ -173,6 +189,7 @@ function readHeader(p: Buffer, h: Header): void {
     case PACKET.sequenceEnd:
     case PACKET.multichannelConfig:
       set(h, FOURCCS.get(fourCc)?.[0] ?? 'other', fourCc, packetType === 0, pos, multitrack);
+      h.sequenceEnd = packetType === PACKET.sequenceEnd;
       return;
     default:
       throw new MediaError('TAG_MALFORMED', `audio tag: unknown packet type ${packetType}`);

@@ -3,7 +3,7 @@
  * codec parsers (avc.ts, hevc.ts, av1.ts, aac.ts) report it. A leaf: the parsers depend on these
  * shapes, the tag readers on the parsers, and nothing here on either.
  */
-import type { VideoCodecName } from '../contract/index.js';
+import type { AudioCodecName, VideoCodecName } from '../contract/index.js';
 
 /** Video codec of a tag, from the legacy CodecID or the Enhanced RTMP FourCC (named by the contract). */
 export type VideoCodec = VideoCodecName;
@@ -24,8 +24,8 @@ export interface VideoConfig {
   codecString: string;
 }
 
-/** Audio codec of a tag, from the legacy SoundFormat or the Enhanced RTMP v2 FourCC. */
-export type AudioCodec = 'aac' | 'mp3' | 'opus' | 'flac' | 'ac3' | 'eac3' | 'other';
+/** Audio codec of a tag, from the legacy SoundFormat or the Enhanced RTMP v2 FourCC (named by the contract). */
+export type AudioCodec = AudioCodecName;
 
 /** Sample rate, channels and profile of an audio stream. */
 export interface AudioConfig {

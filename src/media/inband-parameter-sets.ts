@@ -38,6 +38,16 @@ export function avcParameterSets(record: Buffer): { lengthSize: number; nalus: B
   return { lengthSize, nalus };
 }
 
+const nalAud = 9;
+
+/** Bytes of a leading access unit delimiter (length prefix included), 0 when the first NAL is another. */
+function audLength(nalus: Buffer, lengthSize: number): number {
+  if (nalus.length <= lengthSize) return 0;
+  const length = nalus.readUIntBE(0, lengthSize);
+  if (length === 0 || lengthSize + length > nalus.length) return 0;
+  return (nalus.readUInt8(lengthSize) & 0x1f) === nalAud ? lengthSize + length : 0;
+}
+
 /**
  * A copy of the AVC keyframe tag `keyframe` with the parameter sets of the sequence header tag
  * `sequenceHeader` in front of its NAL units; undefined when either is not a legacy AVC tag of the
@@ -51,15 +61,18 @@ export function withInbandParameterSets(keyframe: Buffer, sequenceHeader: Buffer
   const sets = avcParameterSets(sequenceHeader.subarray(tagHeaderBytes));
   if (!sets || sets.nalus.length === 0) return undefined;
   const { lengthSize, nalus } = sets;
+  // An access unit delimiter must stay the first NAL unit of the access unit (14496-10 7.4.1.2.3):
+  // the parameter sets go right after it when there is one.
+  const insertAt = tagHeaderBytes + audLength(keyframe.subarray(tagHeaderBytes), lengthSize);
   const added = nalus.reduce((sum, nalu) => sum + lengthSize + nalu.length, 0);
   const out = Buffer.allocUnsafe(keyframe.length + added);
-  keyframe.copy(out, 0, 0, tagHeaderBytes);
-  let offset = tagHeaderBytes;
+  keyframe.copy(out, 0, 0, insertAt);
+  let offset = insertAt;
   for (const nalu of nalus) {
     out.writeUIntBE(nalu.length, offset, lengthSize);
     offset += lengthSize;
     offset += nalu.copy(out, offset);
   }
-  keyframe.copy(out, offset, tagHeaderBytes);
+  keyframe.copy(out, offset, insertAt);
   return out;
 }

@@ -128,10 +128,25 @@ function isAmfValue(value: unknown): value is AmfValue {
   }
 }
 
+/**
+ * A data message as a publisher sends it: `@setDataFrame` before a bare `onMetaData` (what OBS and
+ * ffmpeg publish, and what Wowza/Akamai-style ingests keep for viewers who join late); any other
+ * payload is returned as it is. The program keeps the bare form, which is what a player is sent.
+ */
+export function asSetDataFrame(payload: Buffer): Buffer {
+  if (!amfStringIs(payload, 0, ON_METADATA_BYTES)) return payload;
+  return Buffer.concat([SET_DATA_FRAME_AMF, payload]);
+}
+
 const SET_DATA_FRAME = '@setDataFrame';
 const ON_METADATA = 'onMetaData';
 const SET_DATA_FRAME_BYTES = Buffer.from(SET_DATA_FRAME, 'latin1');
 const ON_METADATA_BYTES = Buffer.from(ON_METADATA, 'latin1');
+/** `@setDataFrame` as an AMF0 string: marker 0x02, u16 length, bytes. */
+const SET_DATA_FRAME_AMF = Buffer.concat([
+  Buffer.from([0x02, 0x00, SET_DATA_FRAME_BYTES.length]),
+  SET_DATA_FRAME_BYTES,
+]);
 
 /**
  * True when a data payload is onMetaData, bare or wrapped in @setDataFrame: compares the leading AMF0

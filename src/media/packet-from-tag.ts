@@ -1,4 +1,4 @@
-import { isAudioSequenceHeader } from './audio-tag.js';
+import { isAudioSequenceEnd, isAudioSequenceHeader } from './audio-tag.js';
 import { isMetadataMessage } from './metadata.js';
 import type { MediaKind, MediaPacket } from './packet.js';
 import { VIDEO_KEYFRAME, VIDEO_SEQUENCE_END, VIDEO_SEQUENCE_HEADER, videoPacketFlags } from './video-tag.js';
@@ -21,8 +21,10 @@ export function packetFromTag(kind: MediaKind, dts: number, payload: Buffer): Me
       };
       return (flags & VIDEO_SEQUENCE_END) !== 0 ? { ...packet, sequenceEnd: true } : packet;
     }
-    case 'audio':
-      return { kind, dts, payload, keyframe: false, header: isAudioSequenceHeader(payload) };
+    case 'audio': {
+      const packet = { kind, dts, payload, keyframe: false, header: isAudioSequenceHeader(payload) };
+      return isAudioSequenceEnd(payload) ? { ...packet, sequenceEnd: true } : packet;
+    }
     case 'data':
       return { kind, dts, payload, keyframe: false, header: isMetadataMessage(payload) };
   }

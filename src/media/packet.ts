@@ -24,8 +24,8 @@ export interface MediaPacket {
    */
   readonly header: boolean;
   /**
-   * A video end-of-sequence marker (AVC end of sequence, E-RTMP SequenceEnd), which an encoder sends as it
-   * stops. Set only when true.
+   * An end-of-sequence marker (AVC end of sequence, E-RTMP video or audio SequenceEnd), which an encoder
+   * sends as it stops. Set only when true.
    */
   readonly sequenceEnd?: true;
 }

@@ -3,14 +3,17 @@ import { backoffDelayMs, defaultBackoff, type BackoffOptions } from '../shared/b
 import { systemClock, type Clock, type Timer } from '../shared/clock.js';
 import { errorCode, errorMessage } from '../shared/errors.js';
 import { maskUrlKey, silentLogger, type Logger } from '../shared/logger.js';
+import type { AudioCodec } from '../media/audio-tag.js';
 import type { MediaPacket } from '../media/packet.js';
 import { inspectVideoTag, videoConfigOf, type VideoCodec } from '../media/video-tag.js';
-import { ClientSession, keyframeStart, publishTargetOf } from '../rtmp/index.js';
+import { ClientSession, keyframeStart, publishTargetOf, type PublishTarget } from '../rtmp/index.js';
 import { createDialer, type Dialer } from '../shared/dial.js';
 import { RelayError, isFatal } from './errors.js';
 import { SendQueue } from './send-queue.js';
 import { OutputStats, type OutputState, type OutputStatsSnapshot } from './output-stats.js';
-import { codecRefusal } from './presets.js';
+import { platformForms } from './platform-payload.js';
+import { ProgramAudioCodec } from './program-audio-codec.js';
+import { audioCodecRefusal, codecRefusal } from './presets.js';
 
 /** A packet of the feed (see channel's ProgramPacket). */
 export interface FeedPacket {
@@ -33,12 +36,19 @@ export interface OutputConfig {
   name: string;
   /** Full publish URL: server URL + '/' + stream key (query kept). A secret: never logged whole. */
   url: string;
+  /**
+   * What goes into `connect` and `publish` (app, tcUrl, stream name), from {@link publishTarget};
+   * undefined: split from `url`, which cannot tell a server query from a key query.
+   */
+  target?: PublishTarget | undefined;
   enabled: boolean;
   /**
    * Video codecs the destination accepts (its preset's); undefined: any. With another codec on the
    * program the output does not connect (or ends its broadcast) and reports `incompatible`.
    */
   acceptsCodecs?: readonly VideoCodec[] | undefined;
+  /** Audio codecs the destination accepts (its preset's); undefined: any. Gated as the video codecs. */
+  acceptsAudioCodecs?: readonly AudioCodec[] | undefined;
 }
 
 /** Tunables of an output. */
@@ -48,7 +58,12 @@ export interface OutputOptions {
   clock?: Clock;
   dial?: Dialer;
   backoff?: BackoffOptions;
-  /** Bytes queued behind a congested socket before whole GOPs are dropped (default 4 MiB). */
+  /**
+   * Stream time queued behind a congested socket before whole GOPs are dropped (default 4 s, which at
+   * 51 Mbps is 25 MB: a 1 s hiccup of a 4K stream costs no GOP).
+   */
+  queueLimitMs?: number;
+  /** Hard cap on the bytes queued, whatever the duration (default 32 MiB). */
   queueLimitBytes?: number;
   /** A destination that takes no bytes for this long is reconnected (default 10 s, as MediaMTX). */
   writeStallTimeoutMs?: number;
@@ -136,6 +151,8 @@ export class Output extends TypedEmitter<OutputEvents> {
   #heldForCodec = false;
   /** Codec gating: the subscription that sees the program's video sequence headers while running. */
   #unwatchCodec: (() => void) | undefined;
+  /** Codec gating: the program's audio codec, from its header, frames or metadata. */
+  readonly #audioCodec = new ProgramAudioCodec();
 
   constructor(config: OutputConfig, options: OutputOptions) {
     super();
@@ -145,7 +162,10 @@ export class Output extends TypedEmitter<OutputEvents> {
     this.#log = (options.logger ?? silentLogger).child({ output: config.id, destination: config.name });
     this.#dial = options.dial ?? createDialer();
     this.#backoff = options.backoff ?? defaultBackoff;
-    this.#queue = new SendQueue(options.queueLimitBytes ?? 4 * 1024 * 1024);
+    this.#queue = new SendQueue({
+      maxBytes: options.queueLimitBytes ?? 32 * 1024 * 1024,
+      maxDurationMs: options.queueLimitMs ?? 4000,
+    });
     this.#stallMs = options.writeStallTimeoutMs ?? 10_000;
     this.#connectMs = options.connectTimeoutMs ?? 10_000;
     this.#publishMs = options.publishTimeoutMs ?? 15_000;
@@ -195,7 +215,9 @@ export class Output extends TypedEmitter<OutputEvents> {
   /** Applies a new configuration; reconnects only when the URL or the accepted codecs changed. */
   update(config: OutputConfig, onAir: boolean): void {
     const urlChanged = config.url !== this.#config.url;
-    const codecsChanged = config.acceptsCodecs?.join() !== this.#config.acceptsCodecs?.join();
+    const codecsChanged =
+      config.acceptsCodecs?.join() !== this.#config.acceptsCodecs?.join() ||
+      config.acceptsAudioCodecs?.join() !== this.#config.acceptsAudioCodecs?.join();
     this.#config = config;
     if (!config.enabled || !onAir) {
       if (this.#running || this.state !== (config.enabled ? 'idle' : 'disabled')) this.stop(true);
@@ -205,12 +227,15 @@ export class Output extends TypedEmitter<OutputEvents> {
     this.start();
   }
 
-  /** Gated outputs see every video sequence header of the program while they run. */
+  /** Gated outputs see every sequence header of the program while they run. */
   #watchCodec(): void {
-    if (this.#config.acceptsCodecs === undefined || this.#unwatchCodec) return;
+    const gated = this.#config.acceptsCodecs !== undefined || this.#config.acceptsAudioCodecs !== undefined;
+    if (!gated || this.#unwatchCodec) return;
     this.#unwatchCodec = this.#feed.subscribe({
       onPacket: ({ packet }) => {
-        if (packet.kind === 'video' && packet.header) this.#onVideoHeader(packet);
+        if (packet.kind === 'data') return;
+        if (packet.header || (packet.kind === 'audio' && this.#audioCodec.observe(packet)))
+          this.#onCodecHeader();
       },
     });
   }
@@ -218,17 +243,21 @@ export class Output extends TypedEmitter<OutputEvents> {
   #unwatch(): void {
     this.#unwatchCodec?.();
     this.#unwatchCodec = undefined;
+    this.#audioCodec.reset();
     this.#heldForCodec = false;
   }
 
   /**
    * The program's codec changed (or became known). Subscribed before any session, this runs before the
-   * session would send the header: a refused codec ends the broadcast at the platform cleanly and holds
-   * the output; an accepted one releases a held output.
+   * session would send the header (the program's headers are already the new ones): a refused codec
+   * ends the broadcast at the platform cleanly and holds the output; an accepted one releases a held
+   * output.
    */
-  #onVideoHeader(header: MediaPacket): void {
+  #onCodecHeader(): void {
     if (!this.#running) return;
-    const refusal = codecRefusal(this.#config.name, this.#config.acceptsCodecs, videoCodecOf(header));
+    const { video } = this.#feed.headers();
+    if (!video && this.#config.acceptsCodecs !== undefined) return;
+    const refusal = this.#codecRefusal();
     if (refusal !== undefined) {
       this.#holdForCodec(refusal);
       return;
@@ -244,17 +273,29 @@ export class Output extends TypedEmitter<OutputEvents> {
    * not known yet (a platform must not be shown a stream it may have to refuse; it waits `connecting`).
    */
   #codecHeld(): boolean {
-    if (this.#config.acceptsCodecs === undefined) return false;
+    if (this.#config.acceptsCodecs === undefined && this.#config.acceptsAudioCodecs === undefined)
+      return false;
     const header = this.#feed.headers().video;
-    if (!header) {
+    if (!header && this.#config.acceptsCodecs !== undefined) {
       this.#heldForCodec = true;
       this.#setState('connecting');
       return true;
     }
-    const refusal = codecRefusal(this.#config.name, this.#config.acceptsCodecs, videoCodecOf(header));
+    const refusal = this.#codecRefusal();
     if (refusal === undefined) return false;
     this.#holdForCodec(refusal);
     return true;
+  }
+
+  /** Why the program's current video or audio codec is refused here, or undefined. */
+  #codecRefusal(): string | undefined {
+    const headers = this.#feed.headers();
+    const { name, acceptsCodecs, acceptsAudioCodecs } = this.#config;
+    const video = headers.video;
+    const videoRefusal = video ? codecRefusal(name, acceptsCodecs, videoCodecOf(video)) : undefined;
+    const audioCodec = this.#audioCodec.codec(headers);
+    if (videoRefusal !== undefined || audioCodec === undefined) return videoRefusal;
+    return audioCodecRefusal(name, acceptsAudioCodecs, audioCodec);
   }
 
   #holdForCodec(refusal: string): void {
@@ -288,7 +329,7 @@ export class Output extends TypedEmitter<OutputEvents> {
         stream.destroy();
         return;
       }
-      const session = new ClientSession(stream, publishTargetOf(url), {
+      const session = new ClientSession(stream, this.#config.target ?? publishTargetOf(url), {
         flushIntervalMs: this.#flushIntervalMs,
       });
       this.#session = session;
@@ -363,8 +404,12 @@ export class Output extends TypedEmitter<OutputEvents> {
   }
 
   #send(session: ClientSession, item: FeedPacket): void {
-    // Outputs whose sessions agree on chunk size and stream id share the same encoded bytes.
-    const bytes = session.encode(item.packet);
+    // Outputs whose sessions agree on chunk size, stream id and payload form share the same bytes.
+    const bytes = session.encode(
+      item.packet,
+      this.#oneTrack ? platformForms.oneTrack : platformForms.allTracks,
+    );
+    if (bytes.length === 0) return; // nothing for this platform (another track of a multitrack stream)
     if (this.#queue.length === 0 && !session.congested) {
       session.write(bytes);
       this.stats.sent(item.packet);
@@ -372,7 +417,7 @@ export class Output extends TypedEmitter<OutputEvents> {
     }
     // The destination has not taken what was sent before: the write-stall clock runs until `drain`.
     this.#congestedSince ??= this.#clock.now();
-    if (!item.packet.header && this.#queue.wouldOverflow(bytes.length)) {
+    if (!item.packet.header && this.#queue.wouldOverflow(bytes.length, item.packet.dts)) {
       // Too far behind: drop the queued GOPs and start again at a keyframe (this one, if it is one).
       const resumesHere = item.packet.kind === 'video' && item.packet.keyframe;
       const dropped = this.#queue.dropFrames() + (resumesHere ? 0 : 1);
@@ -397,6 +442,14 @@ export class Output extends TypedEmitter<OutputEvents> {
       this.stats.sent(item.packet);
     }
     this.#congestedSince = this.#clock.now();
+  }
+
+  /**
+   * A platform made from a preset takes one track: E-RTMP multitrack is reduced to its default track
+   * (a custom destination, maybe another restream server, gets every track).
+   */
+  get #oneTrack(): boolean {
+    return this.#config.acceptsCodecs !== undefined;
   }
 
   #onClosed(session: ClientSession, error: Error): void {

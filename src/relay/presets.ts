@@ -5,8 +5,9 @@
  * gates the output (a platform that is sent a codec it does not take shows a black screen or drops the
  * connection, so the output reports `incompatible` instead).
  */
+import type { AudioCodec } from '../media/audio-tag.js';
 import type { VideoCodec } from '../media/video-tag.js';
-import { videoCodecNames } from '../contract/index.js';
+import { audioCodecNames, videoCodecNames } from '../contract/index.js';
 
 /** Preset ids, as stored on a destination. */
 export const presetIds = ['twitch', 'youtube', 'youtube-backup', 'facebook', 'kick', 'custom'] as const;
@@ -32,6 +33,8 @@ export interface PlatformPreset {
   urls: readonly PresetUrl[];
   /** Video codecs the platform accepts over RTMP (`custom`: every one; its outputs are never gated). */
   videoCodecs: readonly VideoCodec[];
+  /** Audio codecs it accepts over RTMP; gated like the video codecs. */
+  audioCodecs: readonly AudioCodec[];
   /** Keyframe interval the platform asks for, in seconds (null: no advice). */
   keyframeIntervalSeconds: number | null;
   /** Highest video bitrate the platform recommends, in kbit/s (null: no advice). */
@@ -44,6 +47,14 @@ export interface PlatformPreset {
 const anyCodec: readonly VideoCodec[] = videoCodecNames;
 
 const youtubeCodecs: readonly VideoCodec[] = ['avc', 'hevc', 'av1'];
+/** Every audio codec the ingest can carry (what `custom` accepts). */
+const anyAudioCodec: readonly AudioCodec[] = audioCodecNames;
+/**
+ * Twitch, Facebook and Kick take AAC only (RTMP-NOTES.md); YouTube's RTMP ingest takes AAC or MP3
+ * (its live encoder settings), not the E-RTMP Opus/FLAC/AC-3 an encoder may send.
+ */
+const aacOnly: readonly AudioCodec[] = ['aac'];
+const youtubeAudioCodecs: readonly AudioCodec[] = ['aac', 'mp3'];
 
 /** The presets, in the order a person picks from. */
 export const platformPresets: readonly PlatformPreset[] = Object.freeze([
@@ -55,6 +66,7 @@ export const platformPresets: readonly PlatformPreset[] = Object.freeze([
       { label: 'RTMP', url: 'rtmp://ingest.global-contribute.live-video.net/app' },
     ],
     videoCodecs: ['avc'],
+    audioCodecs: aacOnly,
     keyframeIntervalSeconds: 2,
     maxBitrateKbps: 6000,
     notes:
@@ -66,6 +78,7 @@ export const platformPresets: readonly PlatformPreset[] = Object.freeze([
     name: 'YouTube',
     urls: [{ label: 'Primary (RTMPS)', url: 'rtmps://a.rtmps.youtube.com:443/live2' }],
     videoCodecs: youtubeCodecs,
+    audioCodecs: youtubeAudioCodecs,
     keyframeIntervalSeconds: 2,
     maxBitrateKbps: 51000,
     notes:
@@ -78,6 +91,7 @@ export const platformPresets: readonly PlatformPreset[] = Object.freeze([
     name: 'YouTube (backup ingest)',
     urls: [{ label: 'Backup (RTMPS)', url: 'rtmps://b.rtmps.youtube.com:443/live2?backup=1' }],
     videoCodecs: youtubeCodecs,
+    audioCodecs: youtubeAudioCodecs,
     keyframeIntervalSeconds: 2,
     maxBitrateKbps: 51000,
     notes:
@@ -89,6 +103,7 @@ export const platformPresets: readonly PlatformPreset[] = Object.freeze([
     name: 'Facebook',
     urls: [{ label: 'RTMPS', url: 'rtmps://live-api-s.facebook.com:443/rtmp/' }],
     videoCodecs: ['avc'],
+    audioCodecs: aacOnly,
     keyframeIntervalSeconds: 2,
     maxBitrateKbps: 9000,
     notes: 'RTMPS only, H.264 + AAC 48 kHz. Keyframe interval 2 s; up to 9000 kbps at 1080p.',
@@ -98,6 +113,7 @@ export const platformPresets: readonly PlatformPreset[] = Object.freeze([
     name: 'Kick',
     urls: [{ label: 'RTMPS', url: 'rtmps://fa723fc1b171.global-contribute.live-video.net/app' }],
     videoCodecs: ['avc'],
+    audioCodecs: aacOnly,
     keyframeIntervalSeconds: 2,
     maxBitrateKbps: 8000,
     notes:
@@ -109,6 +125,7 @@ export const platformPresets: readonly PlatformPreset[] = Object.freeze([
     name: 'Custom RTMP/RTMPS',
     urls: [],
     videoCodecs: anyCodec,
+    audioCodecs: anyAudioCodec,
     keyframeIntervalSeconds: null,
     maxBitrateKbps: null,
     notes: 'Any rtmp:// or rtmps:// server (another restream, a media server, a CDN); any codec is sent.',
@@ -127,6 +144,42 @@ export function findPreset(id: string): PlatformPreset | undefined {
 export function acceptedCodecs(presetId: string | null | undefined): readonly VideoCodec[] | undefined {
   if (presetId === null || presetId === undefined || presetId === 'custom') return undefined;
   return findPreset(presetId)?.videoCodecs;
+}
+
+/**
+ * The audio codecs a destination made from `presetId` accepts; undefined (anything goes) as for video.
+ */
+export function acceptedAudioCodecs(presetId: string | null | undefined): readonly AudioCodec[] | undefined {
+  if (presetId === null || presetId === undefined || presetId === 'custom') return undefined;
+  return findPreset(presetId)?.audioCodecs;
+}
+
+const audioCodecLabels: Readonly<Record<AudioCodec, string>> = {
+  aac: 'AAC',
+  mp3: 'MP3',
+  opus: 'Opus',
+  flac: 'FLAC',
+  ac3: 'AC-3',
+  eac3: 'E-AC-3',
+  other: 'an unknown codec',
+};
+
+/**
+ * Why `destination` cannot take audio in `codec`, in words ("Twitch accepts AAC only; the stream's audio
+ * is Opus"), or undefined when it can (or `accepts` is undefined).
+ */
+export function audioCodecRefusal(
+  destination: string,
+  accepts: readonly AudioCodec[] | undefined,
+  codec: AudioCodec,
+): string | undefined {
+  if (accepts === undefined || accepts.includes(codec)) return undefined;
+  const labels = accepts.map((c) => audioCodecLabels[c]);
+  const list =
+    labels.length <= 1
+      ? (labels[0] ?? 'no audio')
+      : `${labels.slice(0, -1).join(', ')} or ${labels.at(-1) ?? ''}`;
+  return `${destination} accepts ${list} audio only; the stream's audio is ${audioCodecLabels[codec]}`;
 }
 
 const codecLabels: Readonly<Record<VideoCodec, string>> = {

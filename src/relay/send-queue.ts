@@ -6,19 +6,31 @@ export interface QueuedMessage {
   bytes: Buffer;
 }
 
+/** How much a queue may hold. */
+export interface SendQueueLimits {
+  /** Hard cap in bytes, whatever the bitrate (memory per output stays bounded). */
+  maxBytes: number;
+  /**
+   * Stream time it may hold (newest frame's dts minus the oldest queued frame's), so that the bound is
+   * a few seconds at any bitrate: 4 MiB were 0.6 s at the 51 Mbps YouTube allows.
+   */
+  maxDurationMs: number;
+}
+
 /**
- * The byte-bounded queue of one output, used while its socket is congested. When full it drops every
- * queued frame (whole GOPs; the caller then waits for the next keyframe) but keeps headers, which the
- * platform needs to decode whatever comes next (docs/architecture.md rule 5; nginx-rtmp and SRS do the same).
+ * The queue of one output, used while its socket is congested, bounded by duration under a hard byte
+ * cap (SRS bounds its consumer queues by duration too). When full it drops every queued frame (whole
+ * GOPs; the caller then waits for the next keyframe) but keeps headers, which the platform needs to
+ * decode whatever comes next (docs/architecture.md rule 5; nginx-rtmp and SRS do the same).
  */
 export class SendQueue {
-  readonly #limitBytes: number;
+  readonly #limits: SendQueueLimits;
   #items: QueuedMessage[] = [];
   #head = 0;
   #bytes = 0;
 
-  constructor(limitBytes: number) {
-    this.#limitBytes = limitBytes;
+  constructor(limits: SendQueueLimits) {
+    this.#limits = limits;
   }
 
   get bytes(): number {
@@ -29,9 +41,20 @@ export class SendQueue {
     return this.#items.length - this.#head;
   }
 
-  /** True when adding `size` more bytes would go over the limit. */
-  wouldOverflow(size: number): boolean {
-    return this.#bytes + size > this.#limitBytes;
+  /** True when adding a frame of `size` bytes at `dts` would go over either limit. */
+  wouldOverflow(size: number, dts: number): boolean {
+    if (this.#bytes + size > this.#limits.maxBytes) return true;
+    const oldest = this.#oldestFrameDts();
+    return oldest !== undefined && dts - oldest > this.#limits.maxDurationMs;
+  }
+
+  /** The dts of the first queued audio/video frame (headers are few, and come first when at all). */
+  #oldestFrameDts(): number | undefined {
+    for (let i = this.#head; i < this.#items.length; i++) {
+      const packet = this.#items[i]?.packet;
+      if (packet && !packet.header && packet.kind !== 'data') return packet.dts;
+    }
+    return undefined;
   }
 
   push(item: QueuedMessage): void {

@@ -9,7 +9,7 @@ import { commandMessage, infoCode, type Command } from './commands.js';
 import { RtmpConnection, type CloseInfo, type ConnectionOptions } from './connection.js';
 import { Csid } from './chunk-writer.js';
 import { RtmpError } from './errors.js';
-import { encodeMedia, type MediaSink } from './media-wire.js';
+import { encodeMedia, type MediaSink, type PayloadForm } from './media-wire.js';
 import { maskSecret } from '../shared/logger.js';
 
 /** Where to publish: the pieces of `rtmp[s]://host[:port]/app[/inst]/key[?query]`. */
@@ -117,9 +117,12 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     this.#mediaSink = sink;
   }
 
-  /** A packet chunked for this session (its chunk size and stream id), shared with every session alike. */
-  encode(packet: MediaPacket): Buffer {
-    return encodeMedia(packet, this.connection.chunkSize, this.#streamId);
+  /**
+   * A packet chunked for this session (its chunk size and stream id), in the receiver's payload `form`
+   * when given, shared with every session alike; empty when the form sends nothing of it.
+   */
+  encode(packet: MediaPacket, form?: PayloadForm): Buffer {
+    return encodeMedia(packet, this.connection.chunkSize, this.#streamId, form);
   }
 
   /** Writes bytes from {@link encode}; false when they wait behind a full socket buffer. */

@@ -19,5 +19,5 @@ export {
 } from './server-session.js';
 export type { CloseInfo, ConnectionOptions } from './connection.js';
 export { RtmpError, type RtmpErrorCode } from './errors.js';
-export { encodeMedia, type MediaSink } from './media-wire.js';
+export { encodeMedia, type MediaSink, type PayloadForm } from './media-wire.js';
 export { keyframeStart, type GateHeaders } from './keyframe-gate.js';

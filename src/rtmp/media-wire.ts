@@ -1,8 +1,8 @@
 /**
- * Media packets on the wire: one packet chunked once per (chunk size, stream id) and the same bytes
- * written to every session that agrees on both (docs/architecture.md rule 5). The bytes are memoised
- * against the packet object itself (a WeakMap), so the channel's packets carry no relay state and the
- * memo goes when the packet does.
+ * Media packets on the wire: one packet chunked once per (payload form, chunk size, stream id) and the
+ * same bytes written to every session that agrees on all three (docs/architecture.md rule 5). The bytes
+ * are memoised against the packet object itself (a WeakMap), so the channel's packets carry no relay
+ * state and the memo goes when the packet does.
  */
 import type { MediaPacket } from '../media/packet.js';
 import { encodeChunks } from './chunk-writer.js';
@@ -12,7 +12,21 @@ import { MessageType } from './control.js';
 /** Where a session hands each media packet it receives (dts unwrapped): set by its owner. */
 export type MediaSink = (packet: MediaPacket) => void;
 
-const wireBytes = new WeakMap<MediaPacket, Map<number, Buffer>>();
+/**
+ * A receiver's own form of a packet's payload (a platform's `@setDataFrame` metadata, one track of a
+ * multitrack message): `payload` answers the bytes to send, or null for nothing. The form object is
+ * the cache key, so declare each form once (a constant) and every session that uses it shares bytes.
+ */
+export interface PayloadForm {
+  payload(packet: MediaPacket): Buffer | null;
+}
+
+/** The memo key of the packet's own payload (no form). */
+const asIs = {};
+/** What a form that sends nothing encodes to. */
+const nothing = Buffer.alloc(0);
+
+const wireBytes = new WeakMap<MediaPacket, Map<object, Map<number, Buffer>>>();
 
 /** RTMP message type of a media packet. */
 export function messageTypeOfPacket(packet: MediaPacket): number {
@@ -25,21 +39,29 @@ export function messageTypeOfPacket(packet: MediaPacket): number {
 
 /**
  * The packet as chunks for a session with this chunk size and stream id (timestamp: the packet's
- * dts), shared with every other session that asks for the same pair.
+ * dts), in `form` when given; shared with every other session that asks for the same three. An empty
+ * buffer when the form sends nothing for this packet.
  */
-export function encodeMedia(packet: MediaPacket, chunkSize: number, streamId: number): Buffer {
+export function encodeMedia(
+  packet: MediaPacket,
+  chunkSize: number,
+  streamId: number,
+  form?: PayloadForm,
+): Buffer {
   // Chunk sizes are at most 0xFFFFFF (RTMP 5.4.1), so the pair fits one safe integer.
   const key = streamId * 0x1000000 + chunkSize;
-  let byKey = wireBytes.get(packet);
+  let byForm = wireBytes.get(packet);
+  let byKey = byForm?.get(form ?? asIs);
   const cached = byKey?.get(key);
   if (cached) return cached;
-  const typeId = messageTypeOfPacket(packet);
-  const bytes = encodeChunks(
-    { typeId, streamId, timestamp: packet.dts, payload: packet.payload },
-    csidFor(typeId),
-    chunkSize,
-  );
-  if (!byKey) wireBytes.set(packet, (byKey = new Map<number, Buffer>()));
+  const payload = form ? form.payload(packet) : packet.payload;
+  let bytes: Buffer = nothing;
+  if (payload !== null) {
+    const typeId = messageTypeOfPacket(packet);
+    bytes = encodeChunks({ typeId, streamId, timestamp: packet.dts, payload }, csidFor(typeId), chunkSize);
+  }
+  if (!byForm) wireBytes.set(packet, (byForm = new Map<object, Map<number, Buffer>>()));
+  if (!byKey) byForm.set(form ?? asIs, (byKey = new Map<number, Buffer>()));
   byKey.set(key, bytes);
   return bytes;
 }

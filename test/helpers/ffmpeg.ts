@@ -43,6 +43,10 @@ export interface TestStreamOptions {
   videoBitrateKbps?: number;
   /** Include a 440 Hz AAC 48 kHz stereo track (default true). */
   audio?: boolean;
+  /** Include the video track (default true; false: an audio-only encoder). */
+  video?: boolean;
+  /** Audio codec (default `aac`; `mp3` is legacy FLV SoundFormat 2 at 44.1 kHz). */
+  audioCodec?: 'aac' | 'mp3';
   /** Shift output timestamps (`-output_ts_offset`), e.g. to start near the 0xFFFFFF ms boundary. */
   outputTsOffsetSec?: number;
   /** Read inputs at native rate (`-re`, default true), as a live encoder does. */
@@ -61,17 +65,20 @@ export function testStreamArgs(options: TestStreamOptions): string[] {
   const gopFrames = String(Math.max(1, Math.round(fps * (options.gopSeconds ?? 2))));
   const realtime = options.realtime ?? true;
   const audio = options.audio ?? true;
+  const video = options.video ?? true;
   const args = [...QUIET];
   if (realtime) args.push('-re');
-  args.push('-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`);
+  if (video) args.push('-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`);
   if (audio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
   // prettier-ignore
-  args.push(
+  if (video) args.push(
     '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main',
     '-pix_fmt', 'yuv420p', '-g', gopFrames, '-keyint_min', gopFrames, '-sc_threshold', '0',
     '-b:v', `${options.videoBitrateKbps ?? 1000}k`,
   );
-  if (audio) args.push('-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2');
+  else args.push('-vn');
+  if (audio && options.audioCodec === 'mp3') args.push('-c:a', 'libmp3lame', '-b:a', '128k', '-ar', '44100');
+  else if (audio) args.push('-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2');
   else args.push('-an');
   if (options.seconds !== undefined) args.push('-t', String(options.seconds));
   if (options.outputTsOffsetSec !== undefined)

@@ -401,11 +401,22 @@ describe('presets', () => {
         { label: 'RTMP', url: 'rtmp://ingest.global-contribute.live-video.net/app' },
       ],
       videoCodecs: ['avc'],
+      audioCodecs: ['aac'],
       keyframeIntervalSeconds: 2,
       maxBitrateKbps: 6000,
       notes: expect.any(String) as unknown,
     });
     expect(presets.find((p) => p.id === 'youtube')?.videoCodecs).toEqual(['avc', 'hevc', 'av1']);
+    expect(presets.find((p) => p.id === 'youtube')?.audioCodecs).toEqual(['aac', 'mp3']);
+    expect(presets.find((p) => p.id === 'custom')?.audioCodecs).toEqual([
+      'aac',
+      'mp3',
+      'opus',
+      'flac',
+      'ac3',
+      'eac3',
+      'other',
+    ]);
     expect(presets.find((p) => p.id === 'custom')).toMatchObject({ urls: [], keyframeIntervalSeconds: null });
   });
 

@@ -183,3 +183,48 @@ describe.skipIf(missing !== '')(`codec gating with real peers ${missing}`, () =>
     await nginx.stop();
   }, 60_000);
 });
+
+describe.skipIf(missing !== '')(`audio codec gating with real peers ${missing}`, () => {
+  it('keeps MP3 audio from Twitch (AAC only) with the reason in status, while YouTube and a custom platform get it', async () => {
+    const nginx = await startNginxRtmp({
+      apps: [{ name: 'twitch' }, { name: 'youtube' }, { name: 'custom' }],
+    });
+    const test = await startTestServer();
+    const ingest = `${test.ingestBase}/${test.ingestKey}`;
+    for (const platform of [
+      { preset: 'twitch', streamKey: 'twitch-key', url: `rtmp://127.0.0.1:${nginx.port}/twitch` },
+      { preset: 'youtube', streamKey: 'youtube-key', url: `rtmp://127.0.0.1:${nginx.port}/youtube` },
+      { name: 'Own server', url: `rtmp://127.0.0.1:${nginx.port}/custom`, streamKey: 'custom-key' },
+    ]) {
+      expect((await test.api('POST', '/api/platforms', platform)).status).toBe(201);
+    }
+    const stateOf = async (name: string): Promise<OutputStatusView | undefined> =>
+      (await outputsByName(test)).get(name);
+    const mp3 = publishTestStream({ url: ingest, audioCodec: 'mp3', seconds: 30 });
+    await waitFor(async () => (await stateOf('Own server'))?.state === 'live', {
+      what: 'the custom platform live',
+      peer: mp3.process,
+    });
+    await waitFor(async () => (await stateOf('YouTube'))?.state === 'live', { what: 'YouTube live on MP3' });
+    await waitFor(async () => (await stateOf('Twitch'))?.state === 'incompatible', {
+      what: 'Twitch incompatible',
+    });
+    expect(await stateOf('Twitch')).toMatchObject({
+      lastError: "Twitch accepts AAC audio only; the stream's audio is MP3",
+      bytes: 0,
+    });
+    expect(nginx.errorLog()).not.toContain('twitch-key');
+
+    // OBS comes back with AAC (a takeover): Twitch goes live.
+    const aac = publishTestStream({ url: ingest, seconds: 30 });
+    await waitFor(async () => (await stateOf('Twitch'))?.state === 'live', {
+      what: 'Twitch live on AAC',
+      timeoutMs: 15_000,
+      peer: aac.process,
+    });
+    expect(nginx.errorLog()).toContain("name='twitch-key'");
+    await aac.kill();
+    await mp3.kill();
+    await nginx.stop();
+  }, 60_000);
+});

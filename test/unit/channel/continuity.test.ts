@@ -52,6 +52,23 @@ describe('Continuity', () => {
     ]);
   });
 
+  it('counts as a stall media that keeps arriving but never reaches the program', () => {
+    const { clock, c, changes } = setup({ stallTimeoutMs: 2000 });
+    c.publisherStarted();
+    media(clock, c, 1000);
+    for (let t = 0; t < 2500; t += 33) {
+      c.liveMedia(1000, false);
+      clock.advance(33);
+    }
+    expect(c.state).toMatchObject({ mode: 'fallback', reason: 'publisher-stalled' });
+    c.liveMedia(1000, true);
+    expect(summary(changes)).toEqual([
+      'live:publisher-started',
+      'fallback:publisher-stalled',
+      'live:publisher-returned',
+    ]);
+  });
+
   it('detects a stall after stallTimeoutMs of silence with the connection open, and returns when media resumes', () => {
     const { clock, c, changes } = setup({ stallTimeoutMs: 2000 });
     c.publisherStarted();

@@ -163,17 +163,192 @@ describe('Switcher', () => {
     const switcher = new Switcher(program, fakeClock());
     switcher.select('live');
     switcher.push('live', videoHeader([1]));
+    switcher.push('live', audioHeader);
     switcher.push('live', video(0, true));
     switcher.resetSource('live');
     switcher.push('live', videoHeader([2]));
+    switcher.push('live', audioHeader);
     switcher.push('live', video(0, true));
     expect(got.map((p) => [p.header, p.payload.at(-1)])).toEqual([
       [true, 1],
+      [true, 0x90], // the audio header, once
       [false, 0],
       [true, 2],
       [false, 0],
     ]);
     expect(program.headers().video?.payload.at(-1)).toBe(2);
+  });
+
+  it("does not re-send an AAC header that says the same as the program's in other bytes (OBS's 2 vs ffmpeg's 5)", () => {
+    const program = new Program();
+    const got = recorder(program);
+    const switcher = new Switcher(program, fakeClock());
+    const ffmpegAac = { ...audioHeader, payload: Buffer.from('af00119056e500', 'hex') };
+    switcher.select('fallback');
+    switcher.push('fallback', videoHeader());
+    switcher.push('fallback', ffmpegAac);
+    switcher.push('fallback', video(0, true));
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', audioHeader); // OBS: af00 1190
+    switcher.push('live', video(0, true));
+    switcher.push('live', audio(10));
+    expect(got.filter((p) => p.kind === 'audio' && p.header)).toHaveLength(1);
+    expect(program.headers().audio?.payload.equals(ffmpegAac.payload)).toBe(true);
+  });
+
+  it('re-anchors an on-air source whose clock restarts from 0 at its next keyframe, as a switch would', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const clock = fakeClock();
+    const switcher = new Switcher(program, clock);
+    const events: string[] = [];
+    switcher.on('switch', (from, to) => events.push(`switch ${from ?? '-'}>${to}`));
+    switcher.on('reanchored', (source) => events.push(`reanchored ${source}`));
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', audioHeader);
+    const results: string[] = [];
+    const push = (packet: MediaPacket) => results.push(switcher.push('live', packet));
+    for (let t = 10_000; t < 12_000; t += 100) {
+      push(video(t, t === 10_000));
+      push(audio(t + 10));
+      clock.advance(100);
+    }
+    // The encoder restarts its clock: a delta frame first, then the other track's last old packet.
+    push(video(0));
+    push(audio(12_010)); // a straggler on the old clock
+    push(audio(10));
+    push(video(100, true));
+    push(audio(110));
+    push(video(200));
+    const videoDts = got.filter((p) => p.kind === 'video' && !p.header).map((p) => p.dts);
+    const audioDts = got.filter((p) => p.kind === 'audio' && !p.header).map((p) => p.dts);
+    // The restarted clock goes on one frame after the last program frame, not dropped as "backwards".
+    expect(videoDts.slice(-3)).toEqual([1900, 2010, 2110]);
+    expect(audioDts.slice(-2)).toEqual([1910, 2020]);
+    expect(results.slice(-6)).toEqual([
+      'unusable',
+      'unusable',
+      'unusable',
+      'on-program',
+      'on-program',
+      'on-program',
+    ]);
+    expect(events).toEqual(['switch ->live', 'reanchored live']);
+  });
+
+  it('re-anchors an on-air source whose clock leaps ahead, instead of leaving the leap as a hole', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const clock = fakeClock();
+    const switcher = new Switcher(program, clock);
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', audioHeader);
+    for (let t = 0; t < 1000; t += 100) {
+      switcher.push('live', video(t, t === 0));
+      clock.advance(100);
+    }
+    switcher.push('live', video(60_000, true));
+    switcher.push('live', video(60_100));
+    expect(
+      got
+        .filter((p) => !p.header)
+        .map((p) => p.dts)
+        .slice(-3),
+    ).toEqual([900, 1000, 1100]);
+  });
+
+  it('does not take a real gap (frames dropped during a network stall, wall time passing) for a jump', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const clock = fakeClock();
+    const switcher = new Switcher(program, clock);
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    switcher.push('live', audioHeader);
+    switcher.push('live', video(0, true));
+    clock.advance(3000);
+    expect(switcher.push('live', video(3000))).toBe('on-program');
+    expect(got.filter((p) => !p.header).map((p) => p.dts)).toEqual([0, 3000]);
+  });
+
+  it('gives a video-only source silent AAC in the given format, on its timeline, and stops at real audio', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const clock = fakeClock();
+    const switcher = new Switcher(program, clock, () => ({ sampleRate: 48000, channels: 2 }));
+    switcher.select('live');
+    switcher.push('live', videoHeader());
+    for (let t = 0; t <= 1000; t += 100) {
+      switcher.push('live', video(t, t === 0));
+      clock.advance(100);
+    }
+    const audioPackets = got.filter((p) => p.kind === 'audio');
+    expect(audioPackets[0]).toMatchObject({ header: true, dts: 0 });
+    const frames = audioPackets.filter((p) => !p.header).map((p) => p.dts);
+    // 1024 samples at 48 kHz: 21.33 ms apart, up to the last video frame.
+    expect(frames.length).toBe(Math.floor(1000 / (1024 / 48)) + 1);
+    expect(frames[0]).toBe(0);
+    expect(frames.at(-1)).toBeLessThanOrEqual(1000);
+    // The encoder starts sending audio: the silence stops, the real audio takes over.
+    switcher.push('live', audioHeader);
+    const before = got.length;
+    switcher.push('live', video(1100));
+    switcher.push('live', audio(1110));
+    expect(got.slice(before).map((p) => [p.kind, p.dts])).toEqual([
+      ['video', 1100],
+      ['audio', 1110],
+    ]);
+  });
+
+  it('lends an audio-only source the fallback picture: fallback video, live audio, one timeline', () => {
+    const program = new Program();
+    const got = recorder(program);
+    const clock = fakeClock();
+    const switcher = new Switcher(program, clock);
+    let pictureNeeded = 0;
+    switcher.on('pictureNeeded', () => pictureNeeded++);
+    const liveAudio = (dts: number): MediaPacket => ({
+      ...audio(dts),
+      payload: Buffer.from([0xaf, 1, 0xee]),
+    });
+    switcher.select('live');
+    switcher.push('live', audioHeader);
+    let t = 0;
+    for (; t <= 1000; t += 20) {
+      expect(switcher.push('live', liveAudio(5000 + t))).toBe('waiting');
+      clock.advance(20);
+    }
+    expect(pictureNeeded).toBe(1);
+    expect(switcher.needsPicture).toBe(true);
+    // The fallback starts for its picture: its keyframe takes the air although live is wanted.
+    switcher.push('fallback', videoHeader());
+    switcher.push('fallback', audioHeader);
+    switcher.push('fallback', video(0, true));
+    switcher.push('fallback', audio(0));
+    expect(switcher.onAir).toBe('fallback');
+    // Live audio replaces the fallback's.
+    expect(switcher.push('live', liveAudio(5000 + t))).toBe('on-program');
+    expect(switcher.onAir).toBe('live');
+    expect(switcher.borrowsPicture).toBe(true);
+    clock.advance(20);
+    switcher.push('fallback', video(33));
+    switcher.push('fallback', audio(40));
+    switcher.push('live', liveAudio(5020 + t));
+    const audioOut = got.filter((p) => p.kind === 'audio' && !p.header);
+    expect(audioOut.map((p) => p.payload.at(-1))).toEqual([0, 0xee, 0xee]);
+    expect(got.filter((p) => p.kind === 'video' && !p.header).map((p) => p.dts)).toEqual([0, 33]);
+    const dts = got.filter((p) => !p.header).map((p) => p.dts);
+    expect(dts).toEqual([...dts].sort((a, b) => a - b));
+    // Live drops: the fallback's own audio comes back.
+    switcher.select('fallback');
+    expect(switcher.borrowsPicture).toBe(false);
+    clock.advance(100);
+    switcher.push('fallback', audio(200));
+    expect(got.at(-1)).toMatchObject({ kind: 'audio', header: false });
+    expect(got.at(-1)?.payload.at(-1)).toBe(200);
   });
 
   it('drops a packet that would take its track backwards (B-frame reordering across a switch)', () => {
@@ -182,11 +357,12 @@ describe('Switcher', () => {
     const switcher = new Switcher(program, fakeClock());
     switcher.select('live');
     switcher.push('live', videoHeader());
+    switcher.push('live', audioHeader);
     switcher.push('live', video(1000, true));
     switcher.push('live', audio(1100));
     switcher.push('live', audio(1050)); // an encoder's audio jitter going back
     switcher.push('live', audio(1150));
-    expect(got.filter((p) => p.kind === 'audio').map((p) => p.dts)).toEqual([100, 150]);
+    expect(got.filter((p) => p.kind === 'audio' && !p.header).map((p) => p.dts)).toEqual([100, 150]);
   });
 
   it('re-bases a source whose (unwrapped) timestamps are past 2^32 onto the program timeline', () => {
@@ -195,6 +371,7 @@ describe('Switcher', () => {
     const switcher = new Switcher(program, fakeClock());
     switcher.select('live');
     switcher.push('live', videoHeader());
+    switcher.push('live', audioHeader);
     const start = 2 ** 32 - 40;
     switcher.push('live', video(start, true));
     switcher.push('live', video(start + 40));
@@ -208,6 +385,7 @@ describe('Switcher', () => {
     const switcher = new Switcher(program, fakeClock());
     switcher.select('live');
     switcher.push('live', videoHeader());
+    switcher.push('live', audioHeader);
     switcher.push('live', video(0, true));
     switcher.select(undefined);
     switcher.push('live', video(40));

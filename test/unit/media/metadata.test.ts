@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AmfEcmaArray, decodeAmf0, encodeAmf0 } from '../../../src/media/amf0.js';
-import { encodeMetadata, isMetadataMessage, parseMetadata } from '../../../src/media/metadata.js';
+import {
+  asSetDataFrame,
+  encodeMetadata,
+  isMetadataMessage,
+  parseMetadata,
+} from '../../../src/media/metadata.js';
 
 const obsMeta = {
   width: 1920,
@@ -115,5 +120,19 @@ describe('encodeMetadata', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(() => encodeMetadata({ cyclic })).toThrow(expect.objectContaining({ code: 'METADATA_MALFORMED' }));
+  });
+});
+
+describe('asSetDataFrame', () => {
+  it('wraps a bare onMetaData as OBS publishes it and leaves other data messages alone', () => {
+    const bare = encodeAmf0('onMetaData', new AmfEcmaArray({ width: 640 }));
+    const wrapped = asSetDataFrame(bare);
+    expect(decodeAmf0(wrapped)).toEqual(
+      decodeAmf0(encodeAmf0('@setDataFrame', 'onMetaData', new AmfEcmaArray({ width: 640 }))),
+    );
+    expect(parseMetadata(wrapped)).toEqual({ width: 640 });
+    expect(asSetDataFrame(wrapped)).toBe(wrapped);
+    const text = encodeAmf0('onTextData', { text: 'hi' });
+    expect(asSetDataFrame(text)).toBe(text);
   });
 });

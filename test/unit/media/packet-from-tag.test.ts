@@ -42,6 +42,18 @@ describe('packetFromTag', () => {
     }
   });
 
+  it('flags an E-RTMP audio SequenceEnd, which the switcher then keeps off the program', () => {
+    expect(packetFromTag('audio', 0, Buffer.concat([b(0x92), cc('Opus')])).sequenceEnd).toBe(true);
+    expect(packetFromTag('audio', 0, Buffer.concat([b(0x92), cc('mp4a')])).sequenceEnd).toBe(true);
+    for (const payload of [
+      b(0xaf, 0, 0x12, 0x10),
+      b(0xaf, 1, 0x21),
+      Buffer.concat([b(0x91), cc('Opus'), b(0xfc)]),
+    ]) {
+      expect(packetFromTag('audio', 0, payload)).not.toHaveProperty('sequenceEnd');
+    }
+  });
+
   it.each([
     ['AAC sequence header', b(0xaf, 0, 0x12, 0x10), [false, true]],
     ['AAC raw', b(0xaf, 1, 0x21), [false, false]],

@@ -1,10 +1,10 @@
 import { duplexPair, type Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Program } from '../../../src/channel/program.js';
-import { AmfEcmaArray, encodeAmf0 } from '../../../src/media/amf0.js';
+import { AmfEcmaArray, decodeAmf0, encodeAmf0 } from '../../../src/media/amf0.js';
 import type { MediaPacket } from '../../../src/media/packet.js';
 import { packetFromTag } from '../../../src/media/packet-from-tag.js';
-import { Output } from '../../../src/relay/output.js';
+import { Output, type OutputConfig } from '../../../src/relay/output.js';
 import type { RtmpMessage } from '../../../src/rtmp/chunk-reader.js';
 import type { Command } from '../../../src/rtmp/commands.js';
 import { MessageType } from '../../../src/rtmp/control.js';
@@ -43,10 +43,11 @@ describe('Output against a platform', () => {
     const program = new Program();
     const { video, audio } = fixtureHeaders('h264-main-426x240-aac48-mono.flv');
     if (!video || !audio) throw new Error('fixture without headers');
+    // The program holds metadata in its canonical bare form (the Switcher makes it so).
     const metadata = packetFromTag(
       'data',
       0,
-      encodeAmf0('@setDataFrame', 'onMetaData', new AmfEcmaArray({ width: 426, height: 240 })),
+      encodeAmf0('onMetaData', new AmfEcmaArray({ width: 426, height: 240 })),
     );
     for (const packet of [metadata, video, audio]) program.write({ ...packet, dts: 0 });
     const keyframe = packetFromTag('video', 0, Buffer.from([0x17, 1, 0, 0, 0, 0, 0, 0, 1, 0x65]));
@@ -111,6 +112,9 @@ describe('Output against a platform', () => {
       MessageType.audio,
       MessageType.video,
     ]);
+    // Metadata as OBS publishes it: `@setDataFrame` `onMetaData` (the program holds the bare form).
+    const [dataName, dataEvent] = decodeAmf0(first[0]?.payload ?? Buffer.alloc(0));
+    expect([dataName, dataEvent]).toEqual(['@setDataFrame', 'onMetaData']);
     expect(first[1]?.payload.equals(video.payload)).toBe(true);
     expect(first[2]?.payload.equals(audio.payload)).toBe(true);
     expect(first[3]?.payload.equals(keyframe.payload)).toBe(true);
@@ -171,5 +175,69 @@ describe('Output against a platform', () => {
     const before = received.slice(0, received.findIndex(isResumeFrame));
     const lastHeader = before.filter((packet) => packet.kind === 'video' && packet.header).at(-1);
     expect(lastHeader?.payload.equals(second.payload)).toBe(true);
+  });
+});
+
+describe('Output payloads', () => {
+  const outputs: Output[] = [];
+  afterEach(() => {
+    for (const output of outputs) output.stop(false);
+    outputs.length = 0;
+  });
+
+  /** What one output publishing `program` puts on the wire: the media messages its platform got. */
+  async function received(
+    program: Program,
+    config: Partial<OutputConfig>,
+    count: number,
+  ): Promise<RtmpMessage[]> {
+    const { near, platform } = pipedPlatform(() => ({ ok: true }));
+    const media: RtmpMessage[] = [];
+    platform.connection.on('message', (message) => media.push(message));
+    const output = new Output(
+      { id: 'd', name: 'P', url: 'rtmp://127.0.0.1:1/app/key', enabled: true, ...config },
+      { feed: program, dial: () => Promise.resolve(near) },
+    );
+    outputs.push(output);
+    output.start();
+    await waitFor(() => media.length >= count, { what: `${count} messages`, timeoutMs: 5000 });
+    return media;
+  }
+
+  it('reduces E-RTMP multitrack audio to its default track for a preset platform, and not for a custom one', async () => {
+    const program = new Program();
+    const { video } = fixtureHeaders('h264-main-426x240-aac48-mono.flv');
+    if (!video) throw new Error('fixture without a video header');
+    const u24 = (n: number) => Buffer.from([(n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+    const mp4a = Buffer.from('mp4a', 'latin1');
+    // Two AAC tracks (ManyTracks), the default one (0) second: a 48 kHz stereo config, a 44.1 kHz mono one.
+    const multitrack = (packetType: number, track0: Buffer, track1: Buffer): Buffer =>
+      Buffer.concat([
+        Buffer.from([0x95, 0x10 | packetType]),
+        mp4a,
+        Buffer.from([1]),
+        u24(track1.length),
+        track1,
+        Buffer.from([0]),
+        u24(track0.length),
+        track0,
+      ]);
+    program.write(packetFromTag('video', 0, video.payload));
+    program.write(
+      packetFromTag('audio', 0, multitrack(0, Buffer.from([0x11, 0x90]), Buffer.from([0x12, 0x08]))),
+    );
+    program.write(packetFromTag('video', 0, Buffer.from([0x17, 1, 0, 0, 0, 0, 0, 0, 1, 0x65])));
+    program.write(packetFromTag('audio', 10, multitrack(1, Buffer.from([0xaa]), Buffer.from([0xbb, 0xbb]))));
+
+    const twitch = await received(program, { acceptsCodecs: ['avc'], acceptsAudioCodecs: ['aac'] }, 4);
+    const audio = twitch.filter((m) => m.typeId === MessageType.audio).map((m) => m.payload);
+    expect(audio).toEqual([
+      Buffer.concat([Buffer.from([0x90]), mp4a, Buffer.from([0x11, 0x90])]),
+      Buffer.concat([Buffer.from([0x91]), mp4a, Buffer.from([0xaa])]),
+    ]);
+    const custom = await received(program, {}, 4);
+    expect(custom.filter((m) => m.typeId === MessageType.audio).map((m) => m.payload.readUInt8(0))).toEqual([
+      0x95, 0x95,
+    ]);
   });
 });

@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Program } from '../../../src/channel/program.js';
 import { Output } from '../../../src/relay/output.js';
 import {
+  acceptedAudioCodecs,
+  audioCodecRefusal,
   acceptedCodecs,
   codecRefusal,
   findPreset,
@@ -202,5 +204,28 @@ describe('Output codec gating', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(output.state).toBe('connecting');
     expect(dials()).toBe(1);
+  });
+});
+
+describe('audio codecs of the presets', () => {
+  it('gates Twitch, Facebook and Kick to AAC, YouTube to AAC or MP3, and never a custom platform', () => {
+    expect(acceptedAudioCodecs('twitch')).toEqual(['aac']);
+    expect(acceptedAudioCodecs('facebook')).toEqual(['aac']);
+    expect(acceptedAudioCodecs('kick')).toEqual(['aac']);
+    expect(acceptedAudioCodecs('youtube')).toEqual(['aac', 'mp3']);
+    expect(acceptedAudioCodecs('youtube-backup')).toEqual(['aac', 'mp3']);
+    expect(acceptedAudioCodecs('custom')).toBeUndefined();
+    expect(acceptedAudioCodecs(null)).toBeUndefined();
+  });
+
+  it('says why in words', () => {
+    expect(audioCodecRefusal('Twitch', ['aac'], 'opus')).toBe(
+      "Twitch accepts AAC audio only; the stream's audio is Opus",
+    );
+    expect(audioCodecRefusal('YouTube', ['aac', 'mp3'], 'flac')).toBe(
+      "YouTube accepts AAC or MP3 audio only; the stream's audio is FLAC",
+    );
+    expect(audioCodecRefusal('Twitch', ['aac'], 'aac')).toBeUndefined();
+    expect(audioCodecRefusal('Own', undefined, 'ac3')).toBeUndefined();
   });
 });

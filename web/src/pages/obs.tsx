@@ -6,6 +6,14 @@ import { useApp } from '../context.js';
 import { formatKbps } from '../format.js';
 
 const codecNames: Record<string, string> = { avc: 'H.264', hevc: 'HEVC', av1: 'AV1', vp9: 'VP9', vp8: 'VP8' };
+const audioCodecNames: Record<string, string> = {
+  aac: 'AAC',
+  mp3: 'MP3',
+  opus: 'Opus',
+  flac: 'FLAC',
+  ac3: 'AC-3',
+  eac3: 'E-AC-3',
+};
 
 export function ObsPage() {
   const { channel, presets, reloadChannels } = useApp();
@@ -152,6 +160,8 @@ export function ObsPage() {
                 <h3>{preset.name}</h3>
                 <p className="small">
                   {preset.videoCodecs.map((c) => codecNames[c] ?? c).join(', ')}
+                  {' · audio '}
+                  {preset.audioCodecs.map((c) => audioCodecNames[c] ?? c).join(', ')}
                   {preset.keyframeIntervalSeconds !== null
                     ? ` · keyframe ${preset.keyframeIntervalSeconds} s`
                     : ''}
