@@ -32,6 +32,7 @@ type Fits<T, U> = T extends U ? true : never;
 const libraryFits: Fits<FallbackLibrary, FallbackUploads> = true;
 
 const liveParams: RenditionParams = {
+  codec: 'h264',
   width: 1920,
   height: 1080,
   fps: 60,

@@ -30,6 +30,7 @@ import { makeTempDir } from '../helpers/tmp.js';
 const run = promisify(execFile);
 const missing = peersSkipReason('ffmpeg', 'ffprobe');
 const params: RenditionParams = {
+  codec: 'h264',
   width: 320,
   height: 180,
   fps: 15,
@@ -236,7 +237,7 @@ describe.skipIf(missing !== '')(`fallback media with real ffmpeg ${missing}`, ()
       expect(existsSync(`${out}.partial`)).toBe(false);
       // What the switcher would read from it is exactly what was asked for.
       const loop = await LoopSource.open(out);
-      expect(paramsFromHeaders(loop.headers.video, loop.headers.audio, params.fps)).toEqual(params);
+      expect(paramsFromHeaders(loop.headers.video, loop.headers.audio, params.fps)).toMatchObject(params);
       expect(loop.headers.metadata).toBeDefined();
       expect(loop.loopDurationMs).toBeGreaterThanOrEqual(4990);
       expect(loop.loopDurationMs).toBeLessThanOrEqual(5060);
@@ -316,7 +317,7 @@ describe.skipIf(missing !== '')(`fallback media with real ffmpeg ${missing}`, ()
     // With drawtext (Debian's ffmpeg 5.1 has it, and fonts-dejavu-core), white text in the middle.
     if (/ drawtext /.test(filters)) expect(maxLuma(rows.slice(70, 110), 0, p.width)).toBeGreaterThan(200);
     const loop = await LoopSource.open(out);
-    expect(paramsFromHeaders(loop.headers.video, loop.headers.audio, p.fps)).toEqual(p);
+    expect(paramsFromHeaders(loop.headers.video, loop.headers.audio, p.fps)).toMatchObject(p);
   });
 
   describe('FallbackLibrary', () => {
@@ -422,10 +423,13 @@ describe.skipIf(missing !== '')(`fallback media with real ffmpeg ${missing}`, ()
       );
       expect((await finished(library, job.id)).state).toBe('done');
       expect(readdirSync(join(dataDir, 'fallback', 'channels'))).toEqual(['%2E%2E%2F%2E%2E%2Fevil']);
-      expect(readdirSync(join(dataDir, 'fallback', 'channels', '%2E%2E%2F%2E%2E%2Fevil')).sort()).toEqual([
-        'original.json',
-        'original.mp4',
+      const channelDir = join(dataDir, 'fallback', 'channels', '%2E%2E%2F%2E%2E%2Fevil');
+      expect(readdirSync(channelDir).sort()).toEqual(['clips', 'current.json']);
+      const [clip] = readdirSync(join(channelDir, 'clips'));
+      expect(readdirSync(join(channelDir, 'clips', clip!)).sort()).toEqual([
+        'clip.json',
         'renditions',
+        'source',
       ]);
       expect(readdirSync(dataDir)).toEqual(['fallback']);
       library.close();
