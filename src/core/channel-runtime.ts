@@ -15,7 +15,8 @@ import { publishUrl } from '../relay/publish-url.js';
 import { acceptedCodecs } from '../relay/presets.js';
 import type { Player } from '../ingest/ingest-server.js';
 import type { Publisher, PublisherEnd } from '../ingest/publisher.js';
-import { paramsFromHeaders, type RenditionParams } from '../fallback/params.js';
+import { LiveParams } from '../fallback/live-params.js';
+import type { RenditionParams } from '../fallback/params.js';
 import { InputStats, type InputSnapshot } from './input-stats.js';
 import { FallbackPlayer, type FallbackFiles } from './fallback-player.js';
 import { attachPlayer } from './player.js';
@@ -173,10 +174,12 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     const input = new InputStats();
     this.#input = input;
     this.#switcher.resetSource('live');
+    const learned = new LiveParams();
     publisher.on('media', (packet) => {
       input.observe(packet, this.#options.clock.now());
-      if (packet.header) this.#learnParams(input);
-      else this.#continuity.liveMedia(packet.payload.length);
+      const params = learned.observe(packet);
+      if (params) this.#fallback.setParams(params);
+      if (!packet.header) this.#continuity.liveMedia(packet.payload.length);
       this.#switcher.push('live', packet);
     });
     publisher.on('end', (how, reason) => {
@@ -263,12 +266,6 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     this.#log.info({ reason }, 'channel off air');
     for (const { output } of this.#outputs.values()) output.stop(true);
     this.program.reset();
-  }
-
-  #learnParams(input: InputStats): void {
-    const headers = input.headers;
-    const params = paramsFromHeaders(headers.video, headers.audio, input.snapshot().fps ?? undefined);
-    if (params) this.#fallback.setParams(params);
   }
 
   #onPublisherEnd(publisher: Publisher, how: PublisherEnd, reason: string): void {
