@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultContinuityOptions, runContinuity, type ContinuityResult } from './continuity.js';
+import { inputCasesTable, runInputCases, type InputCaseResult } from './continuity-inputs.js';
 import { runOne, type RunResult } from './measure.js';
 import { runSlowSink, type SlowSinkResult } from './slow-sink.js';
 import { startNginx, type BenchNginx } from './nginx.js';
@@ -186,6 +187,7 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   let slow: SlowSinkResult | undefined;
   let continuity: ContinuityResult | undefined;
+  let inputs: InputCaseResult[] | undefined;
   try {
     sink = await startNginx('sink', [{ name: 'sink' }], true);
     for (const n of options.continuityOnly ? [] : options.ns) {
@@ -218,6 +220,8 @@ async function main(): Promise<void> {
         { ...defaultContinuityOptions, repetitions: options.continuityReps },
         log,
       );
+      log('continuity (issue #11): other encoders, a drop and a stall each');
+      inputs = await runInputCases(log);
     }
   } finally {
     await sink?.stop();
@@ -272,9 +276,19 @@ async function main(): Promise<void> {
     const topGaps = continuity.receiver?.video.top.map((g) => `${g.gapMs.toFixed(0)} ms (${g.event})`);
     if (topGaps !== undefined) out.push(`Largest video DTS gaps at the receiver: ${topGaps.join(', ')}.`, '');
   }
+  if (inputs !== undefined) {
+    out.push(
+      '',
+      '### Continuity (issue #11): other encoders through a drop and a stall, at an ffmpeg receiver',
+      '',
+      inputCasesTable(inputs),
+      '',
+    );
+  }
   const notes = results.flatMap((r) => r.notes.map((n) => `- ${r.system} N=${r.n}: ${n}`));
   if (slow !== undefined) notes.push(...slow.notes.map((n) => `- slow sink: ${n}`));
   if (continuity !== undefined) notes.push(...continuity.notes.map((n) => `- continuity: ${n}`));
+  for (const r of inputs ?? []) notes.push(...r.notes.map((n) => `- ${r.name}: ${n}`));
   if (notes.length > 0) out.push('Notes:', ...notes.slice(0, 40), '');
   console.log(out.join('\n'));
 
@@ -293,6 +307,7 @@ async function main(): Promise<void> {
     results: rows,
     slowSink: slow,
     continuity,
+    inputs,
     verdicts,
   };
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);

@@ -84,7 +84,7 @@ export function migrateOldLayout(layout: ClipLayout, logger: Logger): void {
   const oldMeta = join(layout.dir, 'original.json');
   if (!existsSync(oldMeta) || layout.currentId() !== undefined) return;
   try {
-    const meta = JSON.parse(readFileSync(oldMeta, 'utf8')) as ClipMeta & { file?: unknown };
+    const meta = JSON.parse(readFileSync(oldMeta, 'utf8')) as Partial<ClipMeta> & { file?: unknown };
     const file =
       typeof meta.file === 'string' && /^original\.[a-z0-9]{1,10}$/.test(meta.file) ? meta.file : undefined;
     if (file === undefined || file === 'original.json' || meta.probe === undefined)
@@ -93,9 +93,9 @@ export function migrateOldLayout(layout: ClipLayout, logger: Logger): void {
     mkdirSync(layout.clipDir(id), { recursive: true });
     renameSync(join(layout.dir, file), layout.sourcePath(id));
     const kept: ClipMeta = {
-      name: meta.name,
-      sizeBytes: meta.sizeBytes,
-      uploadedAt: meta.uploadedAt,
+      name: meta.name ?? 'upload',
+      sizeBytes: meta.sizeBytes ?? 0,
+      uploadedAt: meta.uploadedAt ?? new Date(0).toISOString(),
       probe: meta.probe,
     };
     writeFileSync(layout.metaPath(id), JSON.stringify(kept));

@@ -73,17 +73,14 @@ export class LiveParams {
     // Metadata's framerate is a claim: the measurement (within half a second of video) is preferred, so
     // that it is not one rendition for the claim and another for the truth.
     const fps = this.#measuredFps ?? (elapsed >= LONE_TRACK_MS ? this.#metadataFps : undefined);
-    const videoReady = this.#video !== undefined && fps !== undefined;
-    if (videoReady && this.#audio !== undefined) return { ...this.#video!, fps: fps!, ...this.#audio };
-    // One track alone, long enough that the other is not just late: the fallback's default for the other.
+    const video = this.#video;
     const lone = elapsed >= LONE_TRACK_MS;
-    if (videoReady && !this.#sawAudioHeader && lone) {
-      return {
-        ...this.#video!,
-        fps: fps!,
-        sampleRate: defaultParams.sampleRate,
-        channels: defaultParams.channels,
-      };
+    if (video !== undefined && fps !== undefined) {
+      if (this.#audio !== undefined) return { ...video, fps, ...this.#audio };
+      // One track alone, long enough that the other is not just late: the fallback's default for the other.
+      if (!this.#sawAudioHeader && lone) {
+        return { ...video, fps, sampleRate: defaultParams.sampleRate, channels: defaultParams.channels };
+      }
     }
     if (this.#audio !== undefined && !this.#sawVideoHeader && lone)
       return { ...defaultParams, ...this.#audio };

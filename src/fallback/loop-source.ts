@@ -154,6 +154,11 @@ export class LoopSource extends TypedEmitter<LoopSourceEvents> {
     if (this.#source.kind === 'file') void this.#source.handle.close().catch(() => undefined);
   }
 
+  /** Read through a method: close() may run while a read is awaited. */
+  #isClosed(): boolean {
+    return this.#closed;
+  }
+
   /** Still running, and not restarted since `epoch` (listeners can do either while we emit). */
   #isCurrent(epoch: number): boolean {
     return this.#running && this.#epoch === epoch;
@@ -235,7 +240,7 @@ export class LoopSource extends TypedEmitter<LoopSourceEvents> {
     const { handle } = this.#source;
     this.#filling = true;
     try {
-      while (!this.#closed && (this.#readyBytes < READ_AHEAD_BYTES || this.#ready.length === 0)) {
+      while (!this.#isClosed() && (this.#readyBytes < READ_AHEAD_BYTES || this.#ready.length === 0)) {
         const entry = this.#nextToRead();
         const offset = this.#index.offset[entry] ?? 0;
         const size = this.#index.size[entry] ?? 0;
@@ -253,7 +258,7 @@ export class LoopSource extends TypedEmitter<LoopSourceEvents> {
         if (this.#starved && this.#running) this.#tick();
       }
     } catch (err) {
-      if (this.#closed) return;
+      if (this.#isClosed()) return;
       this.stop();
       this.safeEmit('error', new Error(`fallback rendition unreadable: ${errorMessage(err)}`));
     } finally {
