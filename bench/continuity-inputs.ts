@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { listenReceiver, publishFile, type Publisher, type Receiver } from '../test/helpers/ffmpeg.js';
 import { frameSizes, largestGap, probePackets } from '../test/helpers/ffprobe.js';
 import { makeTempDir } from '../test/helpers/tmp.js';
-import { sleep } from './measure.js';
+import { sleep, warmUpServer } from './measure.js';
 import { startOurServer, waitAllLive, type OurServer } from './our-server.js';
 
 const run = promisify(execFile);
@@ -123,7 +123,9 @@ async function runCase(c: InputCase, stallTimeoutMs: number): Promise<InputCaseR
       publishFile({ url: server!.publishUrl, file: source, extraArgs: c.publishArgs });
     publisher = publish();
     if ((await waitAllLive(server, 1, 20_000)) < 1) notes.push('the receiver was not live within 20 s');
-    await sleep(10_000); // the fallback for the learnt parameters is made meanwhile
+    // The fallback for the learnt parameters is made meanwhile (ffmpeg children): let it finish, as a
+    // streamer's first minutes allow, then wait a little more.
+    await warmUpServer(server.process.pid, 8000, notes, () => undefined);
     void publisher.kill(); // drop
     await sleep(5000);
     publisher = publish();

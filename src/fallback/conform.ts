@@ -32,7 +32,11 @@ export interface ConformOptions {
 
 /** Keyframe interval platforms ask for (YouTube, Twitch: 2 s). */
 const GOP_SEC = 2;
-const SLATE_SEC = 10;
+/**
+ * A static card loops invisibly, so two GOPs are enough, and they render in a fraction of the time of
+ * ten seconds: at 1080p60 on a busy machine the slate for new parameters must be ready before a drop.
+ */
+const SLATE_SEC = 4;
 const SLATE_COLOR = '0x101820';
 /** Rendition bitrate: ~0.1 bit per pixel per frame, enough for a clip that is looped, within a platform's cap. */
 const BITS_PER_PIXEL = 0.1;
@@ -85,7 +89,7 @@ export async function conform(
 
 /**
  * Renders the built-in slate for `params`: a dark card with `text` (when this ffmpeg has drawtext and a
- * font is installed; plain otherwise, logged), silent audio, 10 s, encoded exactly like {@link conform}.
+ * font is installed; plain otherwise, logged), silent audio, 4 s, encoded exactly like {@link conform}.
  */
 export async function renderSlate(
   output: string,
