@@ -20,6 +20,11 @@ export interface LoopSourceEvents {
 const MAX_LAG_MS = 5000;
 /** Payload bytes read ahead of the schedule: a couple of seconds at a platform's top bitrate. */
 const READ_AHEAD_BYTES = 2 * 1024 * 1024;
+/**
+ * Packets read ahead at most: a few seconds at 60 fps plus audio. A slate's frames are tiny, and bytes
+ * alone would queue many loops of them at every start.
+ */
+const READ_AHEAD_PACKETS = 600;
 /** Bytes read from disk at once; payloads are cut from these chunks. */
 const READ_CHUNK_BYTES = 256 * 1024;
 /** Indexes kept for the renditions played last, so a fallback start does not rescan its file. */
@@ -240,7 +245,10 @@ export class LoopSource extends TypedEmitter<LoopSourceEvents> {
     const { handle } = this.#source;
     this.#filling = true;
     try {
-      while (!this.#isClosed() && (this.#readyBytes < READ_AHEAD_BYTES || this.#ready.length === 0)) {
+      const wanted = (): boolean =>
+        this.#ready.length === 0 ||
+        (this.#readyBytes < READ_AHEAD_BYTES && this.#ready.length < READ_AHEAD_PACKETS);
+      while (!this.#isClosed() && wanted()) {
         const entry = this.#nextToRead();
         const offset = this.#index.offset[entry] ?? 0;
         const size = this.#index.size[entry] ?? 0;
