@@ -1,9 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FallbackLibrary } from '../../../src/fallback/library.js';
+import { defaultParams, renditionKey } from '../../../src/fallback/params.js';
 
 describe('the clip layout', () => {
   it('keeps an upload stored the old way (original.<ext> + original.json) through an upgrade', () => {
@@ -51,6 +51,30 @@ describe('the clip layout', () => {
     const library = new FallbackLibrary({ dataDir });
     expect(readdirSync(clips)).toEqual(['abc-0000aaaa']);
     expect(library.info('main').original?.name).toBe('abc-0000aaaa.mp4');
+    library.close();
+  });
+});
+
+describe('FallbackLibrary.current', () => {
+  it('plays the exact slate, else the nearest safe one (same codec, size, audio), never another size', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'clip-store-'));
+    const library = new FallbackLibrary({ dataDir });
+    const slates = join(dataDir, 'fallback', 'slates');
+    const live = { ...defaultParams, width: 960, height: 540, fps: 25, sampleRate: 44100 };
+    writeFileSync(join(slates, `${renditionKey(defaultParams)}.flv`), 'default');
+    expect(library.current('main', live)).toBeUndefined(); // 720p 48 kHz is not a stand-in for 540p 44.1 kHz
+    const sameButFps = { ...live, fps: 30 };
+    writeFileSync(join(slates, `${renditionKey(sameButFps)}.flv`), 'near');
+    expect(library.current('main', live)).toEqual({
+      file: join(slates, `${renditionKey(sameButFps)}.flv`),
+      kind: 'slate',
+    });
+    writeFileSync(join(slates, `${renditionKey(live)}.flv`), 'exact');
+    expect(library.current('main', live)).toEqual({
+      file: join(slates, `${renditionKey(live)}.flv`),
+      kind: 'slate',
+    });
+    expect(library.current('main', { ...live, codec: 'hevc' })).toBeUndefined();
     library.close();
   });
 });
