@@ -117,10 +117,14 @@ export async function indexFlvFile(file: string): Promise<FlvIndex> {
   }
 }
 
-/** The size and mtime of a file, as a cache key for its index. */
+/**
+ * A cache key for a file's index: its path, inode and size. Renditions are never rewritten in place (a
+ * new one is renamed over the name: a new inode), and their mtime is touched on use, so it cannot be part
+ * of the key.
+ */
 export async function fileStamp(file: string): Promise<string> {
   const s = await stat(file);
-  return `${file}\n${s.size}\n${s.mtimeMs}`;
+  return `${file}\n${s.ino}\n${s.size}`;
 }
 
 interface Entry {

@@ -21,7 +21,7 @@ const LONE_TRACK_MS = 2000;
 /**
  * Learns a live stream's fallback parameters from the stream itself: codec, size, profile, level and
  * colour from the video sequence header (SPS), the frame rate measured from video timestamps (with or
- * without onMetaData; its `framerate` only seeds the first estimate), and the audio format from the
+ * without onMetaData; its `framerate` stands in until measured), and the audio format from the
  * AudioSpecificConfig. One per publisher; feed it every packet. A stream with one track gets the
  * fallback's default for the other (audio-only live plays the slate's picture; video-only live is
  * given silence in the fallback's audio format).
@@ -70,9 +70,9 @@ export class LiveParams {
   /** The params as far as known now; undefined until both tracks are known (or one is known to be absent). */
   current(): RenditionParams | undefined {
     const elapsed = this.#lastDts - (this.#firstDts ?? this.#lastDts);
-    // Metadata's framerate is a claim: the measurement (within half a second of video) is preferred, so
-    // that it is not one rendition for the claim and another for the truth.
-    const fps = this.#measuredFps ?? (elapsed >= LONE_TRACK_MS ? this.#metadataFps : undefined);
+    // Metadata's framerate (when an encoder sends one) gives the params at once, so an upload made in the
+    // stream's first second is already conformed to them; the measurement (half a second of video) wins.
+    const fps = this.#measuredFps ?? this.#metadataFps;
     const video = this.#video;
     const lone = elapsed >= LONE_TRACK_MS;
     if (video !== undefined && fps !== undefined) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LiveParams, snapFps } from '../../../src/fallback/live-params.js';
 import type { MediaPacket } from '../../../src/media/packet.js';
 import type { RenditionParams } from '../../../src/fallback/params.js';
+import { encodeMetadata } from '../../../src/media/metadata.js';
 import { fixtureHeaders } from '../../helpers/media-fixtures.js';
 
 const frame = (dts: number): MediaPacket => ({
@@ -91,5 +92,28 @@ describe('LiveParams', () => {
     expect(snapFps(59.9)).toBe(59.94);
     expect(snapFps(25.04)).toBe(25);
     expect(snapFps(27.3)).toBe(27.3);
+  });
+});
+
+describe('LiveParams with onMetaData', () => {
+  it('has the params at once from the metadata framerate, and the measurement takes over when it differs', () => {
+    const h = fixtureHeaders('h264-baseline-854x480-aac44-stereo.flv');
+    const live = new LiveParams();
+    live.observe(h.video!);
+    live.observe(h.audio!);
+    const metadata = {
+      kind: 'data',
+      dts: 0,
+      payload: encodeMetadata({ framerate: 30 }),
+      keyframe: false,
+      header: true,
+    } as const;
+    expect(live.observe(metadata)).toMatchObject({ fps: 30, width: 854 });
+    expect(feed(live, 30, 3)).toEqual([]); // the claim was true: nothing new to make
+    const lying = new LiveParams();
+    lying.observe(h.video!);
+    lying.observe(h.audio!);
+    lying.observe(metadata);
+    expect(feed(lying, 25, 3).map((p) => p.fps)).toEqual([25]);
   });
 });
