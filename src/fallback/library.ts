@@ -11,6 +11,7 @@ import { conform, renderSilence, renderSlate } from './conform.js';
 import { FallbackError } from './errors.js';
 import { defaultPrograms, probeMedia, type FfmpegPrograms } from './ffmpeg.js';
 import { JobQueue, type FallbackJob } from './job-queue.js';
+import { preloadRendition } from './loop-source.js';
 import { renditionKey, safeKey, type RenditionParams } from './params.js';
 
 export type { FallbackJob } from './job-queue.js';
@@ -422,7 +423,8 @@ export class FallbackLibrary extends TypedEmitter<FallbackLibraryEvents> {
         if (meta === undefined || !live) {
           throw new FallbackError('NOT_FOUND', 'the upload this was made from is gone');
         }
-        await conform(layout.sourcePath(clipId), join(layout.renditionsDir(clipId), `${key}.flv`), params, {
+        const output = join(layout.renditionsDir(clipId), `${key}.flv`);
+        await conform(layout.sourcePath(clipId), output, params, {
           signal,
           onProgress,
           programs: this.#programs,
@@ -431,6 +433,7 @@ export class FallbackLibrary extends TypedEmitter<FallbackLibraryEvents> {
         });
         if (then !== undefined) await then();
         this.#prune(channelId);
+        void preloadRendition(output); // its first fallback start need not read the whole file first
       },
       clipId,
     );

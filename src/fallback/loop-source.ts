@@ -31,6 +31,30 @@ const READ_CHUNK_BYTES = 256 * 1024;
 const INDEX_CACHE_SIZE = 4;
 const indexCache = new Map<string, Promise<FlvIndex>>();
 
+/** The index of `file` (stamped by {@link fileStamp}), built once and kept for the last few files. */
+function cachedIndex(file: string, stamp: string): Promise<FlvIndex> {
+  let index = indexCache.get(stamp);
+  if (index === undefined) {
+    index = indexFlvFile(file);
+    indexCache.set(stamp, index);
+    index.catch(() => indexCache.delete(stamp));
+    while (indexCache.size > INDEX_CACHE_SIZE) indexCache.delete(indexCache.keys().next().value ?? '');
+  }
+  return index;
+}
+
+/**
+ * Indexes a rendition ahead of its first play (when it has just been made), so that the fallback start
+ * after a drop does not read the file first. Failures are left for open() to report.
+ */
+export async function preloadRendition(file: string): Promise<void> {
+  try {
+    await cachedIndex(file, await fileStamp(file));
+  } catch {
+    // open() says what is wrong, when the file is played
+  }
+}
+
 /** Where payloads come from: FLV bytes in memory (tests, small files), or a file read as due. */
 type Payloads = { kind: 'memory'; payloads: readonly Buffer[] } | { kind: 'file'; handle: FileHandle };
 
@@ -93,14 +117,7 @@ export class LoopSource extends TypedEmitter<LoopSourceEvents> {
     } catch (err) {
       throw new FallbackError('NOT_FOUND', `cannot read fallback rendition ${file}`, { cause: err });
     }
-    let index = indexCache.get(stamp);
-    if (index === undefined) {
-      index = indexFlvFile(file);
-      indexCache.set(stamp, index);
-      index.catch(() => indexCache.delete(stamp));
-      while (indexCache.size > INDEX_CACHE_SIZE) indexCache.delete(indexCache.keys().next().value ?? '');
-    }
-    const ready = await index;
+    const ready = await cachedIndex(file, stamp);
     let handle: FileHandle;
     try {
       handle = await open(file, 'r');
