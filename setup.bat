@@ -1,7 +1,7 @@
 @echo off
 rem One-time setup for the restream server on Windows; safe to run again.
 rem   setup.bat ^&^& start_server.bat
-rem Checks Node.js (20.19 or newer) and ffmpeg (it converts fallback videos), installs the npm
+rem Checks Node.js (22 or newer) and ffmpeg (it converts fallback videos), installs the npm
 rem packages (npm ci) and builds the server and the dashboard (npm run build).
 setlocal EnableExtensions
 cd /d "%~dp0"
@@ -14,9 +14,9 @@ if errorlevel 1 (
   echo   or download it from https://nodejs.org/en/download
   exit /b 1
 )
-node -e "const [a,b]=process.versions.node.split('.').map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)"
+node -e "process.exit(Number(process.versions.node.split('.')[0])>=22?0:1)"
 if errorlevel 1 (
-  for /f %%v in ('node --version') do echo Node.js %%v is too old: 20.19 or newer is needed.
+  for /f %%v in ('node --version') do echo Node.js %%v is too old: 22 or newer is needed.
   echo     winget upgrade OpenJS.NodeJS.LTS
   exit /b 1
 )

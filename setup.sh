@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-time setup for the restream server on Linux or macOS; safe to run again.
 #   ./setup.sh && npm start
-# Checks Node.js (>= 20.19), installs ffmpeg when missing (it conforms fallback videos), installs the
+# Checks Node.js (>= 22), installs ffmpeg when missing (it conforms fallback videos), installs the
 # npm dependencies and builds. It says what it does before doing anything that needs root.
 set -euo pipefail
 
@@ -16,7 +16,7 @@ fail() {
 # --- Node.js ---------------------------------------------------------------------------------------
 node_help() {
   cat >&2 <<'EOF'
-Install Node.js 20.19 or newer (22 LTS is fine), then run ./setup.sh again:
+Install Node.js 22 (LTS) or newer (24 is fine), then run ./setup.sh again:
   - any system:     https://nodejs.org/en/download  (or nvm: `nvm install 22`)
   - macOS:          brew install node@22
   - Debian/Ubuntu:  the distribution's nodejs may be older; use nodejs.org's packages or nvm
@@ -29,11 +29,11 @@ if ! command -v node >/dev/null 2>&1; then
 fi
 node_version="$(node --version)"
 if ! node -e '
-  const [major, minor] = process.versions.node.split(".").map(Number);
-  process.exit(major > 20 || (major === 20 && minor >= 19) ? 0 : 1);
+  const major = Number(process.versions.node.split(".")[0]);
+  process.exit(major >= 22 ? 0 : 1);
 '; then
   node_help
-  fail "Node.js $node_version is too old: 20.19 or newer is needed."
+  fail "Node.js $node_version is too old: 22 or newer is needed (Node 20 reached its end of life in April 2026)."
 fi
 command -v npm >/dev/null 2>&1 || fail "npm is missing (it comes with Node.js; reinstall Node.js $node_version with npm)."
 say "Node.js $node_version, npm $(npm --version)"

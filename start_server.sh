@@ -33,7 +33,9 @@ if [[ -z "$host" ]] && command -v ipconfig >/dev/null 2>&1; then host="$(ipconfi
 host="${host:-localhost}"
 
 echo
-echo "  Dashboard:       http://${host}:${http_port}/   (on this machine: http://localhost:${http_port}/)"
+scheme=http
+[[ -n "${HTTPS_CERT:-}" ]] && scheme=https
+echo "  Dashboard:       ${scheme}://${host}:${http_port}/   (on this machine: ${scheme}://localhost:${http_port}/)"
 echo "  OBS server:      rtmp://${host}:${rtmp_port}/live"
 echo "  OBS stream key:  in the dashboard, OBS setup page"
 if [[ -n "${RESTREAM_ADMIN_PASSWORD:-}" ]]; then

@@ -9,6 +9,8 @@ import { fetchStreamStats, type BenchNginx, type StreamStat } from './nginx.js';
 import { waitAllLive, type OutputView } from './our-server.js';
 import { commandLine, TreeSampler, type TreeSample } from './proc-stats.js';
 import { startSystem, type Destination, type RunningSystem, type SystemId } from './systems.js';
+import { LatencyProbe, type LatencyFigures } from './latency.js';
+import { countSyscalls, type SyscallRates } from './syscalls.js';
 
 /** What one system did at one N. */
 export interface RunResult {
@@ -30,6 +32,10 @@ export interface RunResult {
   ours?: { live: number; droppedFrames: number; reconnects: number; states: Record<string, number> };
   /** Relay processes (ffmpeg pullers) that died during the run. */
   exitedEarly: number;
+  /** Ingest -> last destination, over the window (undefined: no frame matched). */
+  latency?: LatencyFigures;
+  /** Syscalls of the relay per second, in a window after the CPU window (or why not counted). */
+  syscalls?: SyscallRates | string;
   /** Anything odd seen. */
   notes: string[];
 }
@@ -38,6 +44,8 @@ export interface RunResult {
 export interface RunTiming {
   seconds: number;
   warmupSeconds: number;
+  /** The strace window after the CPU window, s (0: none). */
+  syscallSeconds: number;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -194,10 +202,18 @@ export async function runOne(
 ): Promise<RunResult> {
   const sinkUrl = `rtmp://127.0.0.1:${sink.rtmpPort}/sink`;
   const keys = Array.from({ length: n }, (_, i) => `${id}-n${n}-${String(i + 1).padStart(3, '0')}`);
-  const destinations: Destination[] = keys.map((key) => ({ appUrl: sinkUrl, key }));
+  // The last destination (the one the fan-out writes last) goes through the latency tap.
+  const probe = await LatencyProbe.start(sink.rtmpPort);
+  const destinations: Destination[] = keys.map((key, i) => ({
+    appUrl: i === n - 1 ? probe.destinationAppUrl : sinkUrl,
+    key,
+  }));
   const notes: string[] = [];
   const t0 = performance.now();
-  const system = await startSystem(id, destinations, mediaFile);
+  const system = await startSystem(id, destinations, mediaFile, probe.route).catch(async (err: unknown) => {
+    await probe.close();
+    throw err;
+  });
   try {
     const readyTimeoutMs = 30_000 + n * 300;
     let receiving = await waitReceiving(sink, keys, readyTimeoutMs);
@@ -213,7 +229,11 @@ export async function runOne(
     );
     if (system.ours) await warmUpServer(system.ours.process.pid, timing.warmupSeconds * 1000, notes, log);
     else await sleep(timing.warmupSeconds * 1000);
+    const windowStart = performance.now();
     const measured = await window(system, sink, keys, timing.seconds, notes);
+    const latency = probe.measure(windowStart, performance.now() - 1000);
+    const syscalls =
+      timing.syscallSeconds > 0 ? await countSyscalls(system.relayRoots(), timing.syscallSeconds) : undefined;
     receiving = measured.mbps.filter((r) => r > 0).length;
     if (!system.publisher.process.isRunning()) notes.push('the publisher exited during the run');
     if (measured.relay.maxProcesses > measured.relay.processes)
@@ -232,6 +252,8 @@ export async function runOne(
       readySeconds,
       exitedEarly: system.exitedEarly(),
       notes,
+      ...(latency ? { latency } : {}),
+      ...(syscalls === undefined ? {} : { syscalls }),
     };
     if (system.ours) {
       try {
@@ -243,6 +265,7 @@ export async function runOne(
     return result;
   } finally {
     await system.stop();
+    await probe.close();
     // The next run starts on a quiet sink: wait for these streams to be gone.
     await waitFor(async () => (await sinkStreams(sink, commonPrefix(keys))).size === 0, {
       what: 'sink streams to close',

@@ -42,6 +42,9 @@ const header = [
   'RSS × nginx',
   'sink CPU %',
   'host busy %',
+  'latency ms med/p95/max',
+  'syscalls/s',
+  'writes/s',
 ];
 
 function cells(row: Row): string[] {
@@ -59,6 +62,9 @@ function cells(row: Row): string[] {
     f(row.rssRatio, 2),
     f(r.sinkCpuPercent, 0),
     f(r.relay.hostBusyPercent, 0),
+    r.latency === undefined ? '–' : `${f(r.latency.medianMs)}/${f(r.latency.p95Ms)}/${f(r.latency.maxMs)}`,
+    typeof r.syscalls === 'object' ? f(r.syscalls.totalPerSec, 0) : '–',
+    typeof r.syscalls === 'object' ? f(r.syscalls.writesPerSec, 0) : '–',
   ];
 }
 

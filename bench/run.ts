@@ -33,12 +33,14 @@ const usage = `Usage: npm run bench -- [options]   (or: npx tsx bench/run.ts [op
   --no-continuity        leave it out
   --continuity-only      run only the continuity section (about 1.5 min; 1 with --quick)
   --continuity-reps 3    drops and stalls each in that section (default 3, --quick 1)
+  --syscall-seconds 5    strace -c window after each CPU window, s (default 5; 0 skips it)
   --help`;
 
 interface Options {
   ns: number[];
   seconds: number;
   warmupSeconds: number;
+  syscallSeconds: number;
   systems: SystemId[];
   slowN: number;
   /** Repetitions of the continuity section's drop and stall (0: the section is skipped). */
@@ -60,6 +62,7 @@ function parseOptions(): Options {
       'no-continuity': { type: 'boolean' },
       'continuity-only': { type: 'boolean' },
       'continuity-reps': { type: 'string' },
+      'syscall-seconds': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -76,6 +79,8 @@ function parseOptions(): Options {
   const warmupSeconds = Number(values.warmup ?? (quick ? 3 : 5));
   if (!(seconds >= 2 && seconds <= 600)) throw new Error('--seconds: 2..600');
   if (!(warmupSeconds >= 0 && warmupSeconds <= 120)) throw new Error('--warmup: 0..120');
+  const syscallSeconds = Number(values['syscall-seconds'] ?? 5);
+  if (!(syscallSeconds >= 0 && syscallSeconds <= 60)) throw new Error('--syscall-seconds: 0..60');
   const systems = (values.systems?.split(',') ?? [...systemIds]).map((s) => {
     if (!(systemIds as readonly string[]).includes(s)) throw new Error(`--systems: unknown '${s}'`);
     return s as SystemId;
@@ -91,7 +96,7 @@ function parseOptions(): Options {
   if (!Number.isInteger(continuityReps) || continuityReps < 1 || continuityReps > 20)
     throw new Error('--continuity-reps: 1..20');
   if (values['no-continuity'] === true) continuityReps = 0;
-  return { ns, seconds, warmupSeconds, systems, slowN, continuityReps, continuityOnly };
+  return { ns, seconds, warmupSeconds, syscallSeconds, systems, slowN, continuityReps, continuityOnly };
 }
 
 const log = (line: string): void => {
@@ -159,7 +164,9 @@ async function main(): Promise<void> {
     : options.ns.length * options.systems.length + (options.slowN > 0 ? 2 : 0);
   const continuityBudgetMs = options.continuityReps > 0 ? 300_000 + options.continuityReps * 60_000 : 0;
   const budgetMs =
-    runs * (options.seconds + options.warmupSeconds + 120) * 1000 + continuityBudgetMs + 60_000;
+    runs * (options.seconds + options.warmupSeconds + options.syscallSeconds + 120) * 1000 +
+    continuityBudgetMs +
+    60_000;
   setTimeout(() => {
     log(`watchdog: the bench ran past ${(budgetMs / 60_000).toFixed(0)} min; stopping everything`);
     process.exit(3);

@@ -40,25 +40,32 @@ export interface RunningSystem {
 
 const ingestKey = 'benchkey';
 
-/** Starts `id` relaying to `destinations`, publishing `mediaFile` into it. */
+/** Where the publisher connects, given the relay's ingest URL (the bench may put a tap in between). */
+export type PublishRoute = (ingestUrl: string) => Promise<string>;
+
+const direct: PublishRoute = (url) => Promise.resolve(url);
+
+/** Starts `id` relaying to `destinations`, publishing `mediaFile` into it through `route`. */
 export async function startSystem(
   id: SystemId,
   destinations: readonly Destination[],
   mediaFile: string,
+  route: PublishRoute = direct,
 ): Promise<RunningSystem> {
   switch (id) {
     case 'restream':
-      return startRestream(destinations, mediaFile);
+      return startRestream(destinations, mediaFile, route);
     case 'nginx-rtmp':
-      return startNginxRelay(destinations, mediaFile);
+      return startNginxRelay(destinations, mediaFile, route);
     case 'ffmpeg-per-dest':
-      return startFfmpegPerDest(destinations, mediaFile);
+      return startFfmpegPerDest(destinations, mediaFile, route);
   }
 }
 
 async function startRestream(
   destinations: readonly Destination[],
   mediaFile: string,
+  route: PublishRoute,
 ): Promise<RunningSystem> {
   const server = await startOurServer();
   try {
@@ -68,7 +75,7 @@ async function startRestream(
     await server.stop();
     throw err;
   }
-  const publisher = publishFile({ url: server.publishUrl, file: mediaFile });
+  const publisher = publishFile({ url: await route(server.publishUrl), file: mediaFile });
   return {
     id: 'restream',
     ours: server,
@@ -85,11 +92,12 @@ async function startRestream(
 async function startNginxRelay(
   destinations: readonly Destination[],
   mediaFile: string,
+  route: PublishRoute,
 ): Promise<RunningSystem> {
   const pushes = destinations.map((d) => `${d.appUrl}/${d.key}`);
   const relay = await startNginx('relay', [{ name: 'live', pushes }]);
   const publisher = publishFile({
-    url: `rtmp://127.0.0.1:${relay.rtmpPort}/live/${ingestKey}`,
+    url: await route(`rtmp://127.0.0.1:${relay.rtmpPort}/live/${ingestKey}`),
     file: mediaFile,
   });
   return {
@@ -108,11 +116,12 @@ async function startNginxRelay(
 async function startFfmpegPerDest(
   destinations: readonly Destination[],
   mediaFile: string,
+  route: PublishRoute,
 ): Promise<RunningSystem> {
   const ffmpeg = requireProgram('ffmpeg', 'ffmpeg');
   const ingest: BenchNginx = await startNginx('ingest', [{ name: 'live' }]);
   const source = `rtmp://127.0.0.1:${ingest.rtmpPort}/live/${ingestKey}`;
-  const publisher = publishFile({ url: source, file: mediaFile });
+  const publisher = publishFile({ url: await route(source), file: mediaFile });
   const pullers: PeerProcess[] = [];
   let stopping = false;
   let exited = 0;

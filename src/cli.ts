@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { startServer } from './main.js';
 import { createLogger } from './shared/logger.js';
 import { errorMessage } from './shared/errors.js';
-import { runStandaloneFallback } from './core/standalone-fallback.js';
+import { runStandaloneFallback } from './engine/standalone-fallback.js';
 
 const usage = `restream: one RTMP stream in from OBS, live on every platform at once.
 

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import type { LevelWithSilent } from 'pino';
+import { passwordProblem } from './contract/index.js';
 
 /** The process configuration: environment variables, overridden by command-line flags. */
 export interface ServerConfig {
@@ -17,6 +19,30 @@ export interface ServerConfig {
   httpPort: number;
   /** Address the HTTP server binds. */
   httpHost: string;
+  /** PEM certificate and key: the dashboard and API are served over HTTPS on `httpPort`. */
+  httpsTls: { cert: Buffer; key: Buffer } | undefined;
+  /**
+   * Reverse proxies whose X-Forwarded-Proto/Host/For are believed (`loopback`, addresses, CIDRs);
+   * undefined: those headers are ignored.
+   */
+  trustProxy: string[] | undefined;
+  /** Timeouts and the connection cap of the HTTP server. */
+  httpLimits: {
+    /** Time a client has to send its request headers. */
+    headersTimeoutMs: number;
+    /** Time a request body (other than an upload) has to arrive after its headers. */
+    bodyTimeoutMs: number;
+    /** How long an idle keep-alive connection is kept between requests. */
+    keepAliveTimeoutMs: number;
+    /** A connection with no traffic either way for this long is closed. */
+    idleTimeoutMs: number;
+    /** Connections served at once; more are closed on arrival. */
+    maxConnections: number;
+    /** Connections served at once from one address (trusted proxies excepted). */
+    maxConnectionsPerAddress: number;
+  };
+  /** A login session unused for this long ends (besides its fixed lifetime). */
+  sessionIdleTimeoutMs: number;
   /** Where the SQLite database and media live. */
   dataDir: string;
   /** Admin password to set at start (otherwise the stored one, or a generated one on first start). */
@@ -28,6 +54,8 @@ export interface ServerConfig {
   hookSecret: string | undefined;
   /** Where to pull a hook-announced stream from, `rtmp://host:port` (default: the hook's tcUrl host). */
   hookPullBase: string | undefined;
+  /** How long media may wait to leave for a platform with what follows it, in one write (ms). */
+  outputFlushMs: number;
 }
 
 /** One configuration option: its flag, environment variable, default and meaning (for --help). */
@@ -43,6 +71,48 @@ const options = {
   'rtmps-key': { env: 'RTMPS_KEY', def: '', help: 'PEM private key file for RTMPS ingest' },
   'http-port': { env: 'HTTP_PORT', def: '8080', help: 'dashboard and API port' },
   'http-host': { env: 'HTTP_HOST', def: '0.0.0.0', help: 'address the HTTP server binds' },
+  'https-cert': { env: 'HTTPS_CERT', def: '', help: 'PEM certificate file: serve the dashboard over HTTPS' },
+  'https-key': { env: 'HTTPS_KEY', def: '', help: 'PEM private key file for HTTPS' },
+  'trust-proxy': {
+    env: 'TRUST_PROXY',
+    def: '',
+    help: 'reverse proxies to believe X-Forwarded-* from: loopback, or addresses/CIDRs, comma-separated',
+  },
+  'http-headers-timeout-ms': {
+    env: 'HTTP_HEADERS_TIMEOUT_MS',
+    def: '10000',
+    help: 'time a client has to send its request headers',
+  },
+  'http-body-timeout-ms': {
+    env: 'HTTP_BODY_TIMEOUT_MS',
+    def: '15000',
+    help: 'time a request body (not an upload) has to arrive',
+  },
+  'http-keepalive-timeout-ms': {
+    env: 'HTTP_KEEPALIVE_TIMEOUT_MS',
+    def: '5000',
+    help: 'idle keep-alive connections are closed after this',
+  },
+  'http-idle-timeout-ms': {
+    env: 'HTTP_IDLE_TIMEOUT_MS',
+    def: '60000',
+    help: 'connections with no traffic for this long are closed',
+  },
+  'http-max-connections': {
+    env: 'HTTP_MAX_CONNECTIONS',
+    def: '256',
+    help: 'HTTP connections served at once',
+  },
+  'http-max-connections-per-address': {
+    env: 'HTTP_MAX_CONNECTIONS_PER_ADDRESS',
+    def: '32',
+    help: 'HTTP connections served at once from one address (trusted proxies excepted)',
+  },
+  'session-idle-timeout-ms': {
+    env: 'SESSION_IDLE_TIMEOUT_MS',
+    def: '86400000',
+    help: 'a login session unused this long ends',
+  },
   'data-dir': { env: 'DATA_DIR', def: './data', help: 'database and media directory' },
   'admin-password': {
     env: 'RESTREAM_ADMIN_PASSWORD',
@@ -61,6 +131,11 @@ const options = {
     def: '',
     help: 'rtmp://host:port to pull hook-announced streams from',
   },
+  'output-flush-ms': {
+    env: 'OUTPUT_FLUSH_MS',
+    def: '20',
+    help: 'ms media may wait to go to a platform in one write with what follows (0-100)',
+  },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -68,6 +143,32 @@ const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Thrown for a configuration value that cannot work; the CLI prints it and exits 2. */
 export class ConfigError extends Error {}
+
+/** proxy-addr's named ranges, which Fastify's trustProxy understands. */
+const namedProxyRanges: ReadonlySet<string> = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUST_PROXY as a list, each entry a named range, an address or a CIDR; ConfigError otherwise. */
+function parseTrustProxy(value: string): string[] | undefined {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.length === 0) return undefined;
+  for (const entry of entries) {
+    if (namedProxyRanges.has(entry)) continue;
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk =
+      prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits && extra === undefined);
+    if (family === 0 || !prefixOk) {
+      throw new ConfigError(
+        `TRUST_PROXY entries must be loopback, linklocal, uniquelocal, an IP address or a CIDR; got '${entry}'`,
+      );
+    }
+  }
+  return entries;
+}
 
 /** Reads the configuration from flags and the environment. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -94,26 +195,57 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
     throw new ConfigError(`${options[name].env} must be 1 or 0, got '${get(name)}'`);
   };
+  const positive = (name: OptionName): number => {
+    const value = Number(get(name));
+    if (!Number.isInteger(value) || value <= 0)
+      throw new ConfigError(`${options[name].env} must be a whole number above 0, got '${get(name)}'`);
+    return value;
+  };
+  const tlsPair = (certName: OptionName, keyName: OptionName, what: string) => {
+    const cert = get(certName);
+    const key = get(keyName);
+    if ((cert === '') !== (key === ''))
+      throw new ConfigError(`${what} needs both ${options[certName].env} and ${options[keyName].env}`);
+    return cert === '' ? undefined : { cert: readFileSync(cert), key: readFileSync(key) };
+  };
+  const adminPassword = get('admin-password');
+  const weak = adminPassword === '' ? undefined : passwordProblem(adminPassword);
+  if (weak !== undefined) throw new ConfigError(`RESTREAM_ADMIN_PASSWORD ${weak}`);
   const logLevel = get('log-level');
   if (!levels.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}`);
-  const certFile = get('rtmps-cert');
-  const keyFile = get('rtmps-key');
-  if ((certFile === '') !== (keyFile === ''))
-    throw new ConfigError('RTMPS needs both RTMPS_CERT and RTMPS_KEY');
   return {
     rtmpPort: port('rtmp-port'),
     rtmpHost: get('rtmp-host'),
     rtmpsPort: port('rtmps-port'),
-    rtmpsTls: certFile === '' ? undefined : { cert: readFileSync(certFile), key: readFileSync(keyFile) },
+    rtmpsTls: tlsPair('rtmps-cert', 'rtmps-key', 'RTMPS'),
     httpPort: port('http-port'),
     httpHost: get('http-host'),
+    httpsTls: tlsPair('https-cert', 'https-key', 'HTTPS'),
+    trustProxy: parseTrustProxy(get('trust-proxy')),
+    httpLimits: {
+      headersTimeoutMs: positive('http-headers-timeout-ms'),
+      bodyTimeoutMs: positive('http-body-timeout-ms'),
+      keepAliveTimeoutMs: positive('http-keepalive-timeout-ms'),
+      idleTimeoutMs: positive('http-idle-timeout-ms'),
+      maxConnections: positive('http-max-connections'),
+      maxConnectionsPerAddress: positive('http-max-connections-per-address'),
+    },
+    sessionIdleTimeoutMs: positive('session-idle-timeout-ms'),
     dataDir: path.resolve(get('data-dir')),
-    adminPassword: get('admin-password') || undefined,
+    adminPassword: adminPassword || undefined,
     logLevel: logLevel as LevelWithSilent,
     metricsPublic: flag('metrics-public'),
     hookSecret: get('hook-secret') || undefined,
     hookPullBase: get('hook-pull-base') || undefined,
+    outputFlushMs: flushMs(get('output-flush-ms')),
   };
+}
+
+function flushMs(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 100)
+    throw new ConfigError(`OUTPUT_FLUSH_MS must be a whole number of ms from 0 to 100, got '${text}'`);
+  return value;
 }
 
 /** The options table for `restream serve --help`. */
@@ -121,7 +253,7 @@ export function configHelp(): string {
   return Object.entries(options)
     .map(
       ([name, o]) =>
-        `  --${name.padEnd(16)} ${o.env.padEnd(24)} ${o.help}${o.def ? ` (default ${o.def})` : ''}`,
+        `  --${name.padEnd(26)} ${o.env.padEnd(26)} ${o.help}${o.def ? ` (default ${o.def})` : ''}`,
     )
     .join('\n');
 }

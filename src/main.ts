@@ -1,15 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { createLogger, type Logger } from './shared/logger.js';
+import { setListenerErrorLogger } from './shared/events.js';
 import { openStore, type Store } from './store/index.js';
-import { ChannelManager, type ChannelManagerOptions } from './core/channel-manager.js';
-import { ControlPlane } from './core/control-plane.js';
-import { EventHub } from './core/event-hub.js';
-import { History } from './core/history.js';
-import { Metrics } from './core/metrics.js';
-import { Webhooks, type WebhookSenderOptions } from './core/webhooks.js';
-import { HookHandler } from './core/hooks.js';
+import { ChannelManager, type ChannelManagerOptions } from './engine/channel-manager.js';
+import { ControlPlane } from './control/control-plane.js';
+import { EventFeed } from './observability/event-feed.js';
+import { BroadcastLifecycle } from './observability/broadcast-lifecycle.js';
+import { History } from './observability/history.js';
+import { Metrics } from './observability/metrics.js';
+import { Webhooks, type WebhookSenderOptions } from './observability/webhook-sender.js';
+import { HookHandler } from './control/publish-hooks.js';
 import { FallbackLibrary } from './fallback/library.js';
-import { createApi } from './api/index.js';
+import { createApi, type ApiDeps } from './api/index.js';
 import type { ServerConfig } from './config.js';
 
 /** A running server, as `restream serve` and the integration tests hold it. */
@@ -20,8 +22,8 @@ export interface RunningServer {
   readonly fallback: FallbackLibrary;
   readonly api: FastifyInstance;
   readonly logger: Logger;
-  /** The event hub behind `/api/events`, history, webhooks and metrics. */
-  readonly events: EventHub;
+  /** The event feed behind `/api/events`, the broadcast lifecycle, history and metrics. */
+  readonly events: EventFeed;
   /** Bound ports (useful when configured as 0). */
   readonly ports: { rtmp: number; rtmps: number | undefined; http: number };
   /** Ends every broadcast cleanly, closes listeners and the database. */
@@ -36,6 +38,8 @@ export interface StartOptions {
   continuity?: ChannelManagerOptions['continuity'];
   /** Where the one-time admin password notice goes (default: stdout). */
   announce?: (message: string) => void;
+  /** HTTP limits over the configured ones (tests shorten the upload rate window). */
+  httpLimits?: ApiDeps['limits'];
   /** Webhook delivery policy (tests shorten the retry delays). */
   webhooks?: Pick<WebhookSenderOptions, 'retryDelaysMs' | 'timeoutMs'>;
 }
@@ -43,6 +47,8 @@ export interface StartOptions {
 /** The composition root: config -> store -> core -> api -> listen. */
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // A listener that throws must leave a trace: every emitter's safeEmit logs it with the event name.
+  setListenerErrorLogger(logger);
   const store = openStore(config.dataDir);
   // On first start without RESTREAM_ADMIN_PASSWORD, a password is generated, only its hash is stored,
   // and it is said once here.
@@ -60,21 +66,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     store,
     logger,
     fallback,
-    ...(options.output ? { output: options.output } : {}),
+    output: { flushIntervalMs: config.outputFlushMs, ...options.output },
     ...(options.continuity ? { continuity: options.continuity } : {}),
   });
-  // Events, history, webhooks and metrics all hang off one subscription to the engine.
+  // Events, history, webhooks and metrics all hang off one subscription to the engine: the feed.
   const channelIds = (): string[] => store.channels.list().map((channel) => channel.id);
-  const hub = new EventHub({ engine: manager, jobs: fallback, channels: channelIds });
-  const history = new History({ hub, repo: store.history, logger });
-  const webhooks = new Webhooks({ hub, repo: store.webhooks, logger, ...options.webhooks });
-  const metrics = new Metrics({ engine: manager, hub, channels: channelIds });
+  const feed = new EventFeed({ engine: manager, jobs: fallback, channels: channelIds });
+  const lifecycle = new BroadcastLifecycle(feed);
+  const history = new History({ feed, lifecycle, repo: store.history, logger });
+  const webhooks = new Webhooks({ lifecycle, repo: store.webhooks, logger, ...options.webhooks });
+  const metrics = new Metrics({ engine: manager, feed, channels: channelIds });
   /** After the engine has ended every broadcast (so its `ended` events are recorded and sent). */
   const closeObservers = async (): Promise<void> => {
     await webhooks.close();
     history.close();
     metrics.close();
-    hub.close();
+    lifecycle.close();
+    feed.close();
   };
   const ports = { rtmp: 0, rtmps: undefined as number | undefined, http: 0 };
   const backend = new ControlPlane({
@@ -83,17 +91,26 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     rtmpPort: () => ports.rtmp,
     logger,
     fallback,
-    events: hub,
+    events: feed,
     metrics,
+    sessionIdleMs: config.sessionIdleTimeoutMs,
   });
   const hooks = new HookHandler({
     store,
-    manager,
+    ingest: manager.ingest,
     logger,
     secret: config.hookSecret,
     pullBase: config.hookPullBase,
   });
-  const api = createApi({ backend, logger, hooks, metricsPublic: config.metricsPublic });
+  const api = createApi({
+    backend,
+    logger,
+    hooks,
+    metricsPublic: config.metricsPublic,
+    limits: { ...config.httpLimits, ...options.httpLimits },
+    ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
+    ...(config.httpsTls ? { https: config.httpsTls } : {}),
+  });
   try {
     ports.rtmp = await manager.ingest.listen(config.rtmpPort, config.rtmpHost);
     if (config.rtmpsTls)
@@ -110,7 +127,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     throw err;
   }
   logger.info(
-    { rtmpPort: ports.rtmp, rtmpsPort: ports.rtmps, httpPort: ports.http, dataDir: config.dataDir },
+    {
+      rtmpPort: ports.rtmp,
+      rtmpsPort: ports.rtmps,
+      httpPort: ports.http,
+      https: config.httpsTls !== undefined,
+      trustProxy: config.trustProxy ?? null,
+      dataDir: config.dataDir,
+    },
     'restream server listening',
   );
   let stopping: Promise<void> | undefined;
@@ -121,7 +145,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     fallback,
     api,
     logger,
-    events: hub,
+    events: feed,
     ports,
     stop: () =>
       (stopping ??= (async () => {

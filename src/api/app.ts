@@ -1,7 +1,9 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import cookie from '@fastify/cookie';
 import fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from '../shared/logger.js';
-import { registerAuthHook, registerAuthRoutes } from './auth-routes.js';
+import { registerAuthHook, registerAuthRoutes, type LoginLimiters } from './auth-routes.js';
 import type { ApiBackend } from './backend.js';
 import { registerChannelRoutes } from './channel-routes.js';
 import { registerEventRoutes } from './events-routes.js';
@@ -9,11 +11,19 @@ import { registerFallbackRoutes } from './fallback-routes.js';
 import { registerHistoryRoutes } from './history-routes.js';
 import { registerHookRoutes, type HookBackend } from './hook-routes.js';
 import { toHttpError, validationError, type HttpError } from './http-errors.js';
+import {
+  addressMatcher,
+  applyHttpLimits,
+  defaultHttpLimits,
+  nodeServerOptionsFor,
+  type HttpLimits,
+} from './http-limits.js';
 import { registerOpenApi } from './openapi.js';
 import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerPlatformRoutes } from './platform-routes.js';
 import { registerPresetRoutes } from './preset-routes.js';
 import { RateLimiter } from './rate-limiter.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { registerStaticRoutes } from './static-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 
@@ -28,8 +38,18 @@ export interface ApiDeps {
   logger: Logger;
   /** Login attempts allowed per client address and window (default 10 per minute). */
   loginRateLimit?: { max: number; windowMs: number };
-  /** Trust X-Forwarded-* from a reverse proxy (client address, https). Default false. */
-  trustProxy?: boolean;
+  /** Login attempts allowed from all addresses together (default 60 per minute). */
+  globalLoginRateLimit?: { max: number; windowMs: number };
+  /**
+   * Reverse proxies whose X-Forwarded-Proto/Host/For are believed (for the Secure cookie, the
+   * same-origin check, the client address in logs and the login limit): `loopback`, addresses, CIDRs.
+   * Absent: those headers are ignored.
+   */
+  trustProxy?: string[] | string;
+  /** Serve over HTTPS with this PEM certificate and key (absent: plain HTTP). */
+  https?: { cert: Buffer | string; key: Buffer | string };
+  /** Timeouts and caps (defaults: {@link defaultHttpLimits}). */
+  limits?: Partial<HttpLimits>;
   /** SRS / nginx-rtmp publish hooks (absent: no hook routes). */
   hooks?: HookBackend;
   /** Wall clock for the rate limiter (tests inject a fake). */
@@ -46,9 +66,24 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   // Typed as Fastify's base logger so the instance is a plain FastifyInstance for route modules. Its own
   // `req` serializer takes precedence over Fastify's.
   const loggerInstance: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: requestForLog } });
+  const limits: HttpLimits = { ...defaultHttpLimits, ...deps.limits };
+  const tls = deps.https;
   const app = fastify({
     loggerInstance,
     trustProxy: deps.trustProxy ?? false,
+    // Our own factory: Fastify's would not pass Node's creation-time options to an HTTPS server, and the
+    // instance stays typed as HTTP/1 for the route modules (an https.Server answers the same API).
+    serverFactory: (handler) => {
+      const server = tls
+        ? (createHttpsServer({ ...nodeServerOptionsFor(limits), ...tls }, handler) as unknown as Server)
+        : createHttpServer(nodeServerOptionsFor(limits), handler);
+      server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+      // Node's requestTimeout counts the whole request, uploads included, so it stays off: bodies are
+      // watched per request instead (applyHttpLimits), with a rate floor for uploads.
+      server.requestTimeout = 0;
+      server.setTimeout(limits.idleTimeoutMs);
+      return server;
+    },
     bodyLimit: 64 * 1024,
     ajv: {
       customOptions: {
@@ -61,6 +96,9 @@ export function createApi(deps: ApiDeps): FastifyInstance {
     },
   });
 
+  const trusted = deps.trustProxy === undefined ? [] : [deps.trustProxy].flat();
+  applyHttpLimits(app, limits, addressMatcher(trusted));
+  registerSecurityHeaders(app);
   void app.register(cookie);
   // Before the routes: the OpenAPI generator collects them as they are added.
   registerOpenApi(app);
@@ -109,28 +147,37 @@ export function createApi(deps: ApiDeps): FastifyInstance {
     });
   });
 
-  const limit = deps.loginRateLimit ?? { max: 10, windowMs: 60_000 };
-  const limiter = new RateLimiter(deps.now ? { ...limit, now: deps.now } : limit);
+  const withClock = (limit: { max: number; windowMs: number }) =>
+    new RateLimiter(deps.now ? { ...limit, now: deps.now } : limit);
+  const limiters: LoginLimiters = {
+    perAddress: withClock(deps.loginRateLimit ?? { max: 10, windowMs: 60_000 }),
+    global: withClock(deps.globalLoginRateLimit ?? { max: 60, windowMs: 60_000 }),
+  };
 
   registerAuthHook(app, deps.backend);
   registerStaticRoutes(app);
   // The routes go in a plugin scope so that they register after the OpenAPI generator has loaded (it
   // sees only routes added after it); the root's hooks and handlers above cover them all the same.
   void app.register((scope, _options, done) => {
-    registerRoutes(scope, deps, limiter);
+    registerRoutes(scope, deps, limiters, limits);
     done();
   });
   return app;
 }
 
 /** Every route of the API (in the scope `createApi` gives them). */
-function registerRoutes(app: FastifyInstance, deps: ApiDeps, limiter: RateLimiter): void {
+function registerRoutes(
+  app: FastifyInstance,
+  deps: ApiDeps,
+  limiters: LoginLimiters,
+  limits: HttpLimits,
+): void {
   app.get('/healthz', { config: { public: true } }, () => ({ ok: true }));
-  registerAuthRoutes(app, deps.backend, limiter);
+  registerAuthRoutes(app, deps.backend, limiters);
   registerPlatformRoutes(app, deps.backend);
   registerChannelRoutes(app, deps.backend);
   registerPresetRoutes(app, deps.backend);
-  registerFallbackRoutes(app, deps.backend);
+  registerFallbackRoutes(app, deps.backend, limits);
   if (deps.hooks) registerHookRoutes(app, deps.hooks);
   registerEventRoutes(app, deps.backend);
   registerMetricsRoutes(app, deps.backend, { public: deps.metricsPublic ?? false });

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiBackend } from './backend.js';
-import type { CreatedTokenDto, OkDto, TokenDto } from './dto.js';
+import type { CreatedTokenDto, OkDto, TokenDto, TokenScope } from '../contract/index.js';
+import { maxPasswordLength, minPasswordLength, passwordProblem } from '../contract/index.js';
 import { ApiError } from './http-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import {
@@ -19,6 +20,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Answer without credentials (login, logout, health). */
     public?: boolean;
+    /** A `read` API token may call it (status, events, metrics, history); others need `admin`. */
+    readScope?: boolean;
   }
 }
 
@@ -54,20 +57,25 @@ function claimedOrigin(request: FastifyRequest): string | undefined {
 }
 
 /**
- * CSRF defence. A state-changing request must not come from another site's page: any unsafe request
- * that names an origin must name ours (scheme and Host as this server sees them, behind a trusted proxy
- * its X-Forwarded-* ones), and one the browser authenticates by itself (the session cookie) must name
- * it, by Origin or Referer. Bearer-token requests are exempt: a page cannot attach our token. The
- * SameSite=Strict cookie already stops cross-site requests in current browsers; this also covers
- * same-site sibling hosts and older browsers.
+ * CSRF defence. A state-changing request must not come from another site's page. Any unsafe request
+ * that names an origin (Origin, else Referer) must name ours: scheme and Host as this server sees them,
+ * behind a trusted proxy its X-Forwarded-* ones. One that names none is let through unless it is a
+ * browser's that says it is not same-origin (Sec-Fetch-Site, which pages cannot set): browsers send
+ * Origin on every cross-origin POST, PUT and DELETE, and Sec-Fetch-Site on every request, so a request
+ * with neither is a script's (curl with a cookie jar) and no page can have forged it. Bearer-token
+ * requests are exempt: a page cannot attach our token. The SameSite=Strict cookie already stops
+ * cross-site requests in current browsers; this also covers same-site sibling hosts.
  */
-function crossOriginFailure(request: FastifyRequest, hasSessionCookie: boolean): ApiError | undefined {
+function crossOriginFailure(request: FastifyRequest): ApiError | undefined {
   if (!unsafeMethods.has(request.method)) return undefined;
   const claimed = claimedOrigin(request);
-  if (claimed === undefined && !hasSessionCookie) return undefined;
+  const fetchSite = request.headers['sec-fetch-site'];
+  const refused = new ApiError('FORBIDDEN', 'cross-origin request refused');
+  if (claimed === undefined)
+    return fetchSite === undefined || fetchSite === 'same-origin' ? undefined : refused;
   const own = originOf(`${request.protocol}://${request.host}`);
-  if (claimed !== undefined && own !== undefined && claimed === own) return undefined;
-  return new ApiError('FORBIDDEN', 'cross-origin request refused');
+  if (own !== undefined && claimed === own) return undefined;
+  return refused;
 }
 
 /**
@@ -96,21 +104,47 @@ function authFailure(request: FastifyRequest, backend: ApiBackend): ApiError | u
   const session = request.cookies[sessionCookie];
   const hasSessionCookie = !hasBearer && session !== undefined && session !== '';
   const pattern = request.routeOptions.url ?? request.url.split('?', 1)[0] ?? '';
-  if (pattern.startsWith('/api/') && request.routeOptions.config.public !== true) {
+  const config = request.routeOptions.config;
+  if (pattern.startsWith('/api/') && config.public !== true) {
     if (token !== undefined) {
       // A bad bearer token is a 401 even with a good cookie: a script should learn its token is dead.
-      if (token !== '' && backend.auth.checkToken(token)) return undefined;
-      return new ApiError('UNAUTHORIZED', 'invalid API token');
+      const scope = token === '' ? undefined : backend.auth.checkToken(token);
+      if (scope === undefined) return new ApiError('UNAUTHORIZED', 'invalid API token');
+      return scopeFailure(scope, config.readScope === true);
     }
     if (!hasSessionCookie || !backend.auth.checkSession(session)) {
       return new ApiError('UNAUTHORIZED', 'log in or send an API token');
     }
   }
-  return hasBearer ? undefined : crossOriginFailure(request, hasSessionCookie);
+  return hasBearer ? undefined : crossOriginFailure(request);
 }
 
-/** Smallest admin password `POST /api/auth/password` accepts. */
-export const minPasswordLength = 12;
+/** A `read` token on a route that needs `admin`: 403 saying so. */
+function scopeFailure(scope: TokenScope, readable: boolean): ApiError | undefined {
+  if (scope === 'admin' || readable) return undefined;
+  return new ApiError(
+    'FORBIDDEN',
+    'this API token has the read scope (status, events, metrics, history); this needs an admin token',
+  );
+}
+
+/** Login attempts: limited per client address and over all addresses together. */
+export interface LoginLimiters {
+  /** Per client address (behind a trusted proxy, the address it forwards). */
+  perAddress: RateLimiter;
+  /** All addresses together: a guess spread over many addresses still backs off. */
+  global: RateLimiter;
+}
+
+/** Counts an attempt against both limits; 429 with Retry-After when either is spent. */
+function checkLoginLimit(limiters: LoginLimiters, request: FastifyRequest, reply: FastifyReply): void {
+  const local = limiters.perAddress.hit(request.ip);
+  // An address already refused does not use up everyone's allowance.
+  const verdict = local.allowed ? limiters.global.hit('') : local;
+  if (verdict.allowed) return;
+  void reply.header('retry-after', String(verdict.retryAfterSeconds));
+  throw new ApiError('RATE_LIMITED', `too many login attempts; retry in ${verdict.retryAfterSeconds} s`);
+}
 
 /** Body of `POST /api/auth/password`. */
 const changePasswordBody = {
@@ -119,35 +153,37 @@ const changePasswordBody = {
   additionalProperties: false,
   properties: {
     currentPassword: { type: 'string', minLength: 1, maxLength: 1024 },
-    newPassword: { type: 'string', minLength: minPasswordLength, maxLength: 1024 },
+    newPassword: { type: 'string', minLength: minPasswordLength, maxLength: maxPasswordLength },
   },
 } as const;
 
+/**
+ * Body cap of the auth routes, which anyone may call: two passwords of the longest allowed fit, and a
+ * flood of large bodies is refused before a byte is parsed. Every other route has the API's 64 KiB.
+ */
+const authBodyLimitBytes = 4 * maxPasswordLength + 1024;
+
 /** Login, logout and API tokens. */
-export function registerAuthRoutes(
-  app: FastifyInstance,
-  backend: ApiBackend,
-  loginLimiter: RateLimiter,
-): void {
+export function registerAuthRoutes(app: FastifyInstance, backend: ApiBackend, limiters: LoginLimiters): void {
   app.post<{ Body: { password: string } }>(
     '/api/auth/login',
-    { config: { public: true }, schema: { body: loginBody, response: { 200: okResponse } } },
+    {
+      config: { public: true },
+      bodyLimit: authBodyLimitBytes,
+      schema: { body: loginBody, response: { 200: okResponse } },
+    },
     async (request, reply): Promise<OkDto> => {
-      const limit = loginLimiter.hit(request.ip);
-      if (!limit.allowed) {
-        void reply.header('retry-after', String(limit.retryAfterSeconds));
-        throw new ApiError('RATE_LIMITED', `too many login attempts; retry in ${limit.retryAfterSeconds} s`);
-      }
+      checkLoginLimit(limiters, request, reply);
       if (!(await backend.auth.verifyPassword(request.body.password))) {
         throw new ApiError('UNAUTHORIZED', 'wrong password', 'password');
       }
-      loginLimiter.reset(request.ip);
+      limiters.perAddress.reset(request.ip);
       const session = backend.auth.createSession();
       void reply.setCookie(sessionCookie, session.id, {
         httpOnly: true,
         sameSite: 'strict',
         path: '/',
-        // Secure only over TLS, or a plain-HTTP LAN install could never log in.
+        // Secure only over TLS (ours, or a trusted proxy's), or a plain-HTTP LAN install could never log in.
         secure: request.protocol === 'https',
         maxAge: session.maxAgeSeconds,
       });
@@ -157,7 +193,7 @@ export function registerAuthRoutes(
 
   app.post(
     '/api/auth/logout',
-    { config: { public: true }, schema: { response: { 200: okResponse } } },
+    { config: { public: true }, bodyLimit: authBodyLimitBytes, schema: { response: { 200: okResponse } } },
     (request, reply): OkDto => {
       const session = request.cookies[sessionCookie];
       if (session !== undefined && session !== '') backend.auth.endSession(session);
@@ -173,28 +209,19 @@ export function registerAuthRoutes(
    */
   app.post<{ Body: { currentPassword: string; newPassword: string } }>(
     '/api/auth/password',
-    { schema: { body: changePasswordBody, response: { 200: okResponse } } },
+    { bodyLimit: authBodyLimitBytes, schema: { body: changePasswordBody, response: { 200: okResponse } } },
     async (request, reply): Promise<OkDto> => {
       const { currentPassword, newPassword } = request.body;
-      const limit = loginLimiter.hit(request.ip);
-      if (!limit.allowed) {
-        void reply.header('retry-after', String(limit.retryAfterSeconds));
-        throw new ApiError('RATE_LIMITED', `too many attempts; retry in ${limit.retryAfterSeconds} s`);
-      }
+      checkLoginLimit(limiters, request, reply);
       if (!(await backend.auth.verifyPassword(currentPassword))) {
         throw new ApiError('FORBIDDEN', 'currentPassword is wrong', 'currentPassword');
       }
-      if (newPassword.trim().length < minPasswordLength) {
-        throw new ApiError(
-          'VALIDATION',
-          `newPassword must have at least ${minPasswordLength} characters besides spaces`,
-          'newPassword',
-        );
-      }
+      const weak = passwordProblem(newPassword);
+      if (weak !== undefined) throw new ApiError('VALIDATION', `newPassword ${weak}`, 'newPassword');
       if (newPassword === currentPassword) {
         throw new ApiError('VALIDATION', 'newPassword must differ from currentPassword', 'newPassword');
       }
-      loginLimiter.reset(request.ip);
+      limiters.perAddress.reset(request.ip);
       const session = bearerToken(request) === undefined ? request.cookies[sessionCookie] : undefined;
       await backend.auth.changePassword(newPassword, session === '' ? undefined : session);
       return { ok: true };
@@ -207,12 +234,13 @@ export function registerAuthRoutes(
     (): TokenDto[] => backend.auth.listTokens(),
   );
 
-  app.post<{ Body: { name: string } }>(
+  app.post<{ Body: { name: string; scope?: TokenScope } }>(
     '/api/tokens',
     { schema: { body: createTokenBody, response: { 201: createdTokenResponse } } },
     (request, reply): CreatedTokenDto => {
       void reply.code(201);
-      return backend.auth.createToken(request.body.name);
+      // `admin` by default: what a token could do before scopes existed, and what scripts ask for.
+      return backend.auth.createToken(request.body.name, request.body.scope ?? 'admin');
     },
   );
 

@@ -14,16 +14,18 @@ import type {
   PresetDto,
   StatusDto,
   TokenDto,
+  TokenScope,
   CreatedWebhookDto,
   HistorySessionDto,
   ServerEventDto,
   WebhookDto,
   WebhookInput,
-} from './dto.js';
+  EventSubscription,
+} from '../contract/index.js';
 
 /**
  * What the API needs from the rest of the server, declared here by its user (the control plane in
- * src/core implements it). Methods throw a `RestreamError` whose code is `NOT_FOUND`, `CONFLICT`,
+ * src/control implements it). Methods throw a `RestreamError` whose code is `NOT_FOUND`, `CONFLICT`,
  * `VALIDATION` (or a fallback upload's `NOT_MEDIA`, `NO_VIDEO`, `TRUNCATED`, `TOO_LARGE`) for the
  * caller's mistakes, optionally with a string `field` property naming the input
  * field at fault; anything else is answered as a 500 without details.
@@ -107,14 +109,14 @@ export interface ApiBackend {
     endSession(id: string): void;
     /** Sets a new admin password and ends every session but `keepSessionId` (the caller's, if any). */
     changePassword(newPassword: string, keepSessionId: string | undefined): Promise<void>;
-    /** Creates an API token. */
-    createToken(name: string): CreatedTokenDto;
+    /** Creates an API token with a scope. */
+    createToken(name: string, scope: TokenScope): CreatedTokenDto;
     /** Lists tokens, without their secrets. */
     listTokens(): TokenDto[];
     /** Revokes a token (NOT_FOUND when there is none). */
     revokeToken(id: string): void;
-    /** True for a live bearer token. */
-    checkToken(token: string): boolean;
+    /** The scope of a live bearer token, or undefined for an unknown or revoked one. */
+    checkToken(token: string): TokenScope | undefined;
   };
   /** Live events for `GET /api/events`. */
   readonly events: {
@@ -148,12 +150,5 @@ export interface ApiBackend {
   };
 }
 
-/** Options of `ApiBackend.events.subscribe`. */
-export interface EventSubscription {
-  /** Only this channel's events (and the shared slate's jobs). */
-  channelId?: string;
-  /** The SSE client's `Last-Event-ID`: kept events after it are sent first. */
-  lastEventId?: number;
-  /** Called when the server stops: end the stream. */
-  onEnd?: () => void;
-}
+/** Options of `ApiBackend.events.subscribe` (declared in the contract with the events). */
+export type { EventSubscription } from '../contract/index.js';

@@ -10,7 +10,7 @@ import type {
   OkDto,
   RotatedKeyDto,
   StatusDto,
-} from './dto.js';
+} from '../contract/index.js';
 import {
   channelActionBody,
   channelActionResponse,
@@ -88,7 +88,9 @@ export function registerChannelRoutes(app: FastifyInstance, backend: ApiBackend)
     (request): ChannelActionDto => backend.channels.action(request.params.id, request.body.action),
   );
 
-  app.get('/api/status', { schema: { response: { 200: statusResponse } } }, (): StatusDto =>
-    backend.status(),
+  app.get(
+    '/api/status',
+    { config: { readScope: true }, schema: { response: { 200: statusResponse } } },
+    (): StatusDto => backend.status(),
   );
 }

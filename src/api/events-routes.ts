@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ApiBackend, EventSubscription } from './backend.js';
-import type { ServerEventDto } from './dto.js';
+import type { ServerEventDto } from '../contract/index.js';
 
 /** Options of the event stream. */
 export interface EventRoutesOptions {
@@ -61,7 +61,7 @@ export function registerEventRoutes(
 
   app.get<{ Querystring: { channelId?: string; lastEventId?: string } }>(
     '/api/events',
-    { schema: { querystring: eventsQuery } },
+    { config: { readScope: true }, schema: { querystring: eventsQuery } },
     (request, reply) => {
       const lastEventId =
         parseEventId(request.headers['last-event-id']) ?? parseEventId(request.query.lastEventId);

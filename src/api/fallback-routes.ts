@@ -6,8 +6,9 @@ import multipart from '@fastify/multipart';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { RestreamError } from '../shared/errors.js';
 import type { ApiBackend } from './backend.js';
-import type { ChannelFallbackDto, FallbackJobDto, OkDto, UploadFallbackDto } from './dto.js';
+import type { ChannelFallbackDto, FallbackJobDto, OkDto, UploadFallbackDto } from '../contract/index.js';
 import { ApiError } from './http-errors.js';
+import { allowSlowBody, type HttpLimits } from './http-limits.js';
 import {
   channelFallbackResponse,
   fallbackJobResponse,
@@ -172,7 +173,7 @@ function parseByteRange(header: string, sizeBytes: number): { start: number; end
 }
 
 /** Fallback video: upload, conform jobs, a channel's fallback library. */
-export function registerFallbackRoutes(app: FastifyInstance, backend: ApiBackend): void {
+export function registerFallbackRoutes(app: FastifyInstance, backend: ApiBackend, limits: HttpLimits): void {
   // Multipart parsing is registered in a scope of its own: only the upload route accepts
   // multipart/form-data, and everywhere else a multipart body stays an unsupported type (415). It
   // ignores Fastify's bodyLimit (it streams), so the 64 KiB JSON limit holds for every route,
@@ -206,6 +207,8 @@ export function registerFallbackRoutes(app: FastifyInstance, backend: ApiBackend
         }
         const queryChannelId = request.query.channelId;
         if (queryChannelId !== undefined) backend.fallback.checkChannel(queryChannelId);
+        // Authenticated and about to be read: the body may take as long as it keeps a sane rate.
+        allowSlowBody(request, limits);
 
         const upload = await receiveUpload(request, backend, maxBytes);
         if (!upload) throw new ApiError('VALIDATION', 'file is required', 'file');

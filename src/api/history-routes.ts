@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiBackend } from './backend.js';
-import type { HistorySessionDto } from './dto.js';
+import type { HistorySessionDto } from '../contract/index.js';
 import { ApiError } from './http-errors.js';
 
 /** Most sessions one request returns. */
@@ -70,7 +70,10 @@ const sessionResponse = {
 export function registerHistoryRoutes(app: FastifyInstance, backend: ApiBackend): void {
   app.get<{ Querystring: { channelId?: string; limit?: string } }>(
     '/api/history',
-    { schema: { querystring: historyQuery, response: { 200: { type: 'array', items: sessionResponse } } } },
+    {
+      config: { readScope: true },
+      schema: { querystring: historyQuery, response: { 200: { type: 'array', items: sessionResponse } } },
+    },
     (request): HistorySessionDto[] => {
       const { channelId } = request.query;
       const limit = request.query.limit === undefined ? defaultLimit : Number(request.query.limit);

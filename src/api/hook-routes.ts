@@ -1,5 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { PublishNotification } from '../contract/index.js';
 import { RateLimiter } from './rate-limiter.js';
 
 /**
@@ -7,16 +8,9 @@ import { RateLimiter } from './rate-limiter.js';
  * SRS posts JSON (`action`, `client_id`, `ip`, `vhost`, `app`, `stream`, `param`, `tcUrl`);
  * nginx-rtmp posts a form (`call`, `app`, `name`, `addr`, `tcurl`, `clientid`).
  */
-export interface HookNotification {
+export interface HookNotification extends PublishNotification {
   /** Which server sent it: decides how we answer. */
   server: 'srs' | 'nginx';
-  app: string;
-  /** The stream name (the key the streamer published with), without a query string. */
-  stream: string;
-  /** The URL the publisher connected to on the external server, if given. */
-  tcUrl: string | undefined;
-  /** The publisher's address. */
-  clientIp: string | undefined;
 }
 
 /** What the hook routes need from the server. */
@@ -89,7 +83,9 @@ function refuse(
   hooks: HookBackend,
   limiter: RateLimiter,
 ): { status: number; error: string; message: string } | undefined {
-  const address = request.socket.remoteAddress ?? '';
+  // The client's address: behind a trusted reverse proxy the one it forwards, so a hook call from the
+  // internet through a proxy on this machine does not pass for a local one.
+  const address = request.ip;
   const limited = limiter.hit(address);
   if (!limited.allowed) return { status: 429, error: 'RATE_LIMITED', message: 'too many hook calls' };
   const query = request.query as Record<string, unknown>;

@@ -1,6 +1,7 @@
 import type { FastifySchemaValidationError } from 'fastify';
 import { RestreamError } from '../shared/errors.js';
-import type { ErrorDto } from './dto.js';
+import { channelActions } from '../contract/index.js';
+import type { ErrorDto } from '../contract/index.js';
 
 /** An HTTP answer for a failure: status and body. */
 export interface HttpError {
@@ -33,12 +34,19 @@ const statusOfCode: Readonly<Record<string, number>> = {
   // one reaching a route is a server fault.
 };
 
+/** `'a', 'b' or 'c'`, for a message listing the allowed values. */
+function oneOf(values: readonly string[]): string {
+  const quoted = values.map((value) => `'${value}'`);
+  const last = quoted.pop() ?? '';
+  return quoted.length === 0 ? last : `${quoted.join(', ')} or ${last}`;
+}
+
 /** Human messages for the validation failures a person is likely to make, by `field:keyword`. */
 const hints: Readonly<Record<string, string>> = {
   'url:pattern': 'url must start with rtmp:// or rtmps://',
   'streamKey:pattern': 'streamKey must not contain spaces or line breaks',
   'name:pattern': 'name must not be blank',
-  'action:enum': "action must be 'fallback', 'live' or 'end'",
+  'action:enum': `action must be ${oneOf(channelActions)}`,
 };
 
 /** An error thrown by route code with a code the mapping knows (e.g. UNAUTHORIZED from the auth hook). */

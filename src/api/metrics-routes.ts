@@ -14,7 +14,8 @@ function scrapeFailure(request: FastifyRequest, backend: ApiBackend): ApiError |
   const header = request.headers.authorization;
   if (header !== undefined) {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    if (token !== undefined && backend.auth.checkToken(token)) return undefined;
+    // Any scope: metrics are what a `read` token is for.
+    if (token !== undefined && backend.auth.checkToken(token) !== undefined) return undefined;
     return new ApiError('UNAUTHORIZED', 'invalid API token');
   }
   const session = request.cookies[sessionCookie];
@@ -35,7 +36,7 @@ export function registerMetricsRoutes(
   app.get(
     '/metrics',
     // `public` here only tells a global auth hook to leave the route alone: it is judged below.
-    { config: { public: true } },
+    { config: { public: true, readScope: true } },
     async (request: FastifyRequest, reply: FastifyReply): Promise<string> => {
       if (!isPublic) {
         const failure = scrapeFailure(request, backend);

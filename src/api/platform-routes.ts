@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiBackend } from './backend.js';
-import type { OkDto, PlatformDto, PlatformInput, PlatformPatch } from './dto.js';
+import type { OkDto, PlatformDto, PlatformInput, PlatformPatch } from '../contract/index.js';
 import {
   createPlatformBody,
   idParams,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiBackend } from './backend.js';
-import type { PresetDto } from './dto.js';
+import type { PresetDto } from '../contract/index.js';
 import { presetResponse } from './schemas.js';
 
 /** Platform presets: what `POST /api/platforms { preset, streamKey }` can be made from. */

@@ -3,6 +3,8 @@
  * and act as an allow-list: a field not named here (a whole stream key, say) cannot reach a response.
  */
 
+import { channelActions, settingLimits, tokenScopes, type LimitedSetting } from '../contract/index.js';
+
 const id = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const isoTime = { type: 'string' } as const;
 const nullableString = { type: ['string', 'null'] } as const;
@@ -66,24 +68,30 @@ export const platformResponse = {
   },
 } as const;
 
+/** An integer within one of the contract's settingLimits. */
+function limited(setting: LimitedSetting) {
+  const { min, max } = settingLimits[setting];
+  return { type: 'integer', minimum: min, maximum: max } as const;
+}
+
 /**
  * Continuity settings in a request: every field optional, each within its range. Unknown and missing
- * nested fields are left to the control plane (src/core/channel-input.ts, which checks all of this
+ * nested fields are left to the control plane (src/control/channel-input.ts, which checks all of this
  * too), whose errors name the whole path (`settings.lowBitrate.windowMs`) where ajv's would not.
  */
 const settingsBody = {
   type: 'object',
   properties: {
-    stallTimeoutMs: { type: 'integer', minimum: 250, maximum: 60_000 },
-    // 'fallback-then-end' | 'end' | 'fallback': checked by the control plane, which lists them.
+    stallTimeoutMs: limited('stallTimeoutMs'),
+    // One of cleanStopActions: checked by the control plane, whose error names the field.
     cleanStopAction: { type: 'string' },
-    cleanStopGraceMs: { type: 'integer', minimum: 0, maximum: 3_600_000 },
-    fallbackTimeoutMs: { type: 'integer', minimum: 0, maximum: 86_400_000 },
+    cleanStopGraceMs: limited('cleanStopGraceMs'),
+    fallbackTimeoutMs: limited('fallbackTimeoutMs'),
     lowBitrate: {
       type: ['object', 'null'],
       properties: {
-        thresholdKbps: { type: 'integer', minimum: 1, maximum: 100_000 },
-        windowMs: { type: 'integer', minimum: 1000, maximum: 600_000 },
+        thresholdKbps: limited('thresholdKbps'),
+        windowMs: limited('windowMs'),
       },
     },
   },
@@ -258,7 +266,7 @@ export const channelActionBody = {
   type: 'object',
   required: ['action'],
   additionalProperties: false,
-  properties: { action: { type: 'string', enum: ['fallback', 'live', 'end'] } },
+  properties: { action: { type: 'string', enum: channelActions } },
 } as const;
 
 /** Answer of `POST /api/channels/:id/actions`. */
@@ -321,7 +329,10 @@ export const createTokenBody = {
   type: 'object',
   required: ['name'],
   additionalProperties: false,
-  properties: { name: { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S' } },
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S' },
+    scope: { type: 'string', enum: [...tokenScopes] },
+  },
 } as const;
 
 /** One token in `GET /api/tokens`. */
@@ -333,13 +344,19 @@ export const tokenResponse = {
     prefix: { type: 'string' },
     createdAt: isoTime,
     lastUsedAt: nullableString,
+    scope: { type: 'string' },
   },
 } as const;
 
 /** Answer of `POST /api/tokens`. */
 export const createdTokenResponse = {
   type: 'object',
-  properties: { id: { type: 'string' }, name: { type: 'string' }, token: { type: 'string' } },
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    scope: { type: 'string' },
+    token: { type: 'string' },
+  },
 } as const;
 
 /** `{ ok: true }`. */

@@ -1,9 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiBackend } from './backend.js';
-import type { CreatedWebhookDto, OkDto, WebhookDto, WebhookInput } from './dto.js';
+import {
+  webhookEventNames,
+  type CreatedWebhookDto,
+  type OkDto,
+  type WebhookDto,
+  type WebhookInput,
+} from '../contract/index.js';
 import { idParams, okResponse } from './schemas.js';
-
-const eventNames = ['went-live', 'fallback', 'back-to-live', 'ended', 'destination-failed'] as const;
 
 /** Body of `POST /api/webhooks`. */
 const createWebhookBody = {
@@ -18,9 +22,9 @@ const createWebhookBody = {
     events: {
       type: 'array',
       minItems: 1,
-      maxItems: eventNames.length,
+      maxItems: webhookEventNames.length,
       uniqueItems: true,
-      items: { type: 'string', enum: eventNames },
+      items: { type: 'string', enum: webhookEventNames },
     },
     secret: { type: 'string', minLength: 16, maxLength: 256, pattern: '^\\S+$' },
   },

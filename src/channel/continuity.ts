@@ -1,57 +1,14 @@
 import { TypedEmitter } from '../shared/events.js';
 import type { Clock, Timer } from '../shared/clock.js';
+import type {
+  ChannelAction,
+  ChannelMode,
+  ContinuitySettings,
+  ModeChange,
+  SwitchReason,
+} from '../contract/index.js';
 
-/** Why the channel's source changed. */
-export type SwitchReason =
-  | 'publisher-started'
-  | 'publisher-dropped'
-  | 'publisher-stalled'
-  | 'low-bitrate'
-  | 'clean-stop'
-  | 'publisher-returned'
-  | 'manual'
-  | 'fallback-timeout';
-
-/** What to do when OBS stops streaming on purpose (FCUnpublish/deleteStream). */
-export type CleanStopAction = 'fallback-then-end' | 'end' | 'fallback';
-
-/** A channel's continuity settings. */
-export interface ContinuitySettings {
-  /** No media for this long while the connection stays open counts as a stall. */
-  stallTimeoutMs: number;
-  /** Policy for a deliberate stop from OBS. */
-  cleanStopAction: CleanStopAction;
-  /** With `fallback-then-end`: how long the fallback plays before the broadcast ends. */
-  cleanStopGraceMs: number;
-  /** After a drop or stall, how long the fallback plays without live before the broadcast ends. */
-  fallbackTimeoutMs: number;
-  /** Go to fallback when the input bitrate stays below `thresholdKbps` for `windowMs` (null: off). */
-  lowBitrate: { thresholdKbps: number; windowMs: number } | null;
-}
-
-export const defaultContinuitySettings: ContinuitySettings = {
-  stallTimeoutMs: 2000,
-  cleanStopAction: 'fallback-then-end',
-  cleanStopGraceMs: 30_000,
-  fallbackTimeoutMs: 10 * 60_000,
-  lowBitrate: null,
-};
-
-/** The source the channel wants on air. */
-export type Mode = 'off' | 'live' | 'fallback';
-
-/** A change of mode, with why and (for fallback) when it will end on its own. */
-export interface ModeChange {
-  mode: Mode;
-  reason: SwitchReason;
-  /** Clock time of the change. */
-  at: number;
-  /** Clock time the fallback ends the broadcast, or null when it does not end by itself. */
-  endsAt: number | null;
-}
-
-/** Manual actions (dashboard buttons, `POST /api/channels/:id/actions`). */
-export type ManualAction = 'fallback' | 'live' | 'end';
+export { defaultContinuitySettings } from '../contract/index.js';
 
 /** Events of the continuity state machine. */
 export interface ContinuityEvents {
@@ -62,7 +19,7 @@ export interface ContinuityEvents {
 const recoveryFactor = 1.25;
 
 /**
- * Decides, from what the publisher does, which source a channel should have on air (DESIGN.md rule 4):
+ * Decides, from what the publisher does, which source a channel should have on air (docs/architecture.md rule 4):
  * a drop or a stall goes to fallback until the publisher returns or `fallbackTimeoutMs` ends it; a
  * clean stop follows its own policy; manual actions override. Pure logic over an injected clock: the
  * runtime feeds it events and applies its changes.
@@ -132,15 +89,18 @@ export class Continuity extends TypedEmitter<ContinuityEvents> {
     if (this.#settings.lowBitrate) this.#observeBitrate(sizeBytes, now, this.#settings.lowBitrate);
   }
 
-  /** The publisher went away: `clean` when OBS said it stops, `dropped` otherwise. */
-  publisherEnded(how: 'clean' | 'dropped'): void {
+  /**
+   * The publisher went away: `clean` when OBS said it stops, `revoked` when its key was rotated away
+   * (a drop, said as such), `dropped` otherwise.
+   */
+  publisherEnded(how: 'clean' | 'dropped' | 'revoked'): void {
     this.#publisherPresent = false;
     this.#stalled = false;
     this.#clearStall();
     if (this.#change.mode === 'off') return;
     if (this.#change.mode === 'fallback' && this.#change.reason === 'manual') return;
-    if (how === 'dropped') {
-      this.#set('fallback', 'publisher-dropped');
+    if (how !== 'clean') {
+      this.#set('fallback', how === 'revoked' ? 'key-rotated' : 'publisher-dropped');
       return;
     }
     switch (this.#settings.cleanStopAction) {
@@ -155,7 +115,7 @@ export class Continuity extends TypedEmitter<ContinuityEvents> {
   }
 
   /** A manual action; returns an error message when it cannot apply now. */
-  manual(action: ManualAction): string | undefined {
+  manual(action: ChannelAction): string | undefined {
     switch (action) {
       case 'end':
         if (this.#change.mode !== 'off') this.#set('off', 'manual');
@@ -178,7 +138,7 @@ export class Continuity extends TypedEmitter<ContinuityEvents> {
     this.removeAllListeners();
   }
 
-  #set(mode: Mode, reason: SwitchReason): void {
+  #set(mode: ChannelMode, reason: SwitchReason): void {
     const at = this.#clock.now();
     let endsAt: number | null = null;
     if (mode === 'fallback' && reason !== 'manual') {

@@ -1,13 +1,11 @@
 import type { MediaKind, MediaPacket } from '../media/packet.js';
 
 /**
- * A packet on the program timeline, as every output of the channel receives it. `wire` is a memo the
- * outputs share: the first output to chunk this packet for a given chunk size and stream id stores the
- * bytes under that key, and the others with the same key write the same Buffer.
+ * A packet on the program timeline, as every reader of the channel receives it: the same object for
+ * all of them (RTMP writers memoise their encoded bytes against it, not on it).
  */
 export interface ProgramPacket {
   readonly packet: MediaPacket;
-  wire?: Map<string, Buffer>;
 }
 
 /** A consumer of the program (an output, a preview player). */
@@ -75,7 +73,7 @@ export class Program {
   }
 
   /**
-   * Sends a packet to every reader. A packet that would take its track backwards is dropped (DESIGN.md
+   * Sends a packet to every reader. A packet that would take its track backwards is dropped (docs/architecture.md
    * rule 1); returns whether it was sent.
    */
   write(packet: MediaPacket): boolean {

@@ -5,9 +5,7 @@ import { withInbandParameterSets } from '../media/inband-parameter-sets.js';
 import { videoCompositionTimeMs } from '../media/video-tag.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { Program, ProgramHeaders } from './program.js';
-
-/** The sources a channel can put on air. */
-export type SourceName = 'live' | 'fallback';
+import type { SourceName } from '../contract/index.js';
 
 /** What a source has said about itself since it (re)started: its headers, before they reach the program. */
 interface SourceState {
@@ -20,7 +18,7 @@ interface SourceState {
 const defaultFrameMs = 33;
 
 /**
- * Chooses which source feeds the program and keeps the program timeline continuous (DESIGN.md rules 1
+ * Chooses which source feeds the program and keeps the program timeline continuous (docs/architecture.md rules 1
  * and 2). A source goes on air only at its first video keyframe after its sequence headers; until then
  * the previous source keeps playing. On air, the source is re-based with one offset for all its tracks,
  * so its first packet lands one frame after the last program packet, or later if wall-clock time has

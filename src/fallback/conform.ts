@@ -131,23 +131,6 @@ export async function renderSlate(
   await runToFile(params.codec, [...inputs, '-vf', slateFormat, ...tail], output, SLATE_SEC, options);
 }
 
-/**
- * Renders 1 s of silence as AAC-LC at `sampleRate`/`channels` into an audio-only FLV: the frames a
- * video-only live stream is given so that platforms always get an audio track in the fallback's format.
- */
-export async function renderSilence(
-  output: string,
-  audio: Pick<RenditionParams, 'sampleRate' | 'channels'>,
-  options: ConformOptions = {},
-): Promise<void> {
-  const args = [
-    '-f', 'lavfi', '-i', `anullsrc=r=${audio.sampleRate}:cl=stereo`, '-t', '1', '-map', '0:a:0',
-    '-c:a', 'aac', '-profile:a', 'aac_low', '-b:a', `${Math.min(320, 64 * audio.channels)}k`,
-    '-ar', String(audio.sampleRate), '-ac', String(audio.channels),
-  ]; // prettier-ignore
-  await runToFile('h264', args, output, 1, options);
-}
-
 /** The video and audio encoder settings shared by conform and slate: what platforms must see unchanged. */
 function encodeArgs(p: RenditionParams): string[] {
   const gop = String(Math.max(1, Math.round(p.fps * GOP_SEC)));

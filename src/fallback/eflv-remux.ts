@@ -13,7 +13,7 @@ import { open } from 'node:fs/promises';
 import { once } from 'node:events';
 import { flvHeader, flvTag, type FlvTag } from '../media/flv-file.js';
 import { FallbackError } from './errors.js';
-import { runProgram, type FfmpegPrograms } from './run-program.js';
+import { runProgram, type FfmpegPrograms } from './child-process.js';
 
 /** E-RTMP FourCC of each codec this remuxes. */
 const FOURCC = { hevc: 'hvc1', av1: 'av01' } as const;

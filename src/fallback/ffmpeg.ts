@@ -7,7 +7,7 @@ import {
   type FfmpegPrograms,
   type RunOptions,
   type RunResult,
-} from './run-program.js';
+} from './child-process.js';
 
 export {
   defaultPrograms,
@@ -15,7 +15,7 @@ export {
   type FfmpegPrograms,
   type RunOptions,
   type RunResult,
-} from './run-program.js';
+} from './child-process.js';
 
 /**
  * The demuxers an upload may be read with: real media containers only. Never a playlist (hls), a

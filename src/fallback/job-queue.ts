@@ -1,29 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import type { FallbackJob } from '../contract/index.js';
 import { FallbackError } from './errors.js';
 
-/** One background ffmpeg run: a rendition of a channel's upload, or a slate. */
-export interface FallbackJob {
-  /** Random id, for the job's own endpoint. */
-  id: string;
-  /** The channel whose upload is conformed; '' for a slate (slates are shared). */
-  channelId: string;
-  /** renditionKey() of the params made. */
-  key: string;
-  /** What is made: a rendition of the upload, or the built-in slate. */
-  kind: 'upload' | 'slate';
-  /** Where the job is. */
-  state: 'queued' | 'running' | 'done' | 'failed';
-  /** 0-100. */
-  percent: number;
-  /** Why it failed. */
-  error?: string;
-  /** When it was queued (ISO 8601). */
-  startedAt: string;
-  /** When it ended (ISO 8601). */
-  finishedAt?: string;
-}
+export type { FallbackJob } from '../contract/index.js';
 
 /** The work of a job: run ffmpeg until done, reporting 0-100; stop when `signal` aborts. */
 export type JobWork = (signal: AbortSignal, onProgress: (percent: number) => void) => Promise<void>;

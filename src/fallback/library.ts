@@ -1,20 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAudioSequenceHeader } from '../media/audio-tag.js';
-import { readFlv } from '../media/flv-file.js';
 import { TypedEmitter } from '../shared/events.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { clipLayout, migrateOldLayout, pruneRenditions, type ClipMeta } from './clip-store.js';
-import { conform, renderSilence, renderSlate } from './conform.js';
+import { conform, renderSlate } from './conform.js';
 import { FallbackError } from './errors.js';
 import { defaultPrograms, probeMedia, type FfmpegPrograms } from './ffmpeg.js';
-import { JobQueue, type FallbackJob } from './job-queue.js';
+import type { FallbackInfo, FallbackJob, FallbackKind } from '../contract/index.js';
+import { JobQueue } from './job-queue.js';
 import { preloadRendition } from './loop-source.js';
 import { renditionKey, safeKey, type RenditionParams } from './params.js';
 
-export type { FallbackJob } from './job-queue.js';
+export type { FallbackJob } from '../contract/index.js';
 
 /** Events of a FallbackLibrary. */
 export interface FallbackLibraryEvents {
@@ -40,28 +39,12 @@ export interface FallbackLibraryOptions {
   programs?: FfmpegPrograms;
 }
 
-/** What the channel's upload is, and what has been made of it. */
-export interface FallbackInfo {
-  /** The accepted upload: the name it was uploaded as, its size, when. */
-  original?: { name: string; sizeBytes: number; uploadedAt: string };
-  /** Conformed renditions on disk. */
-  renditions: { key: string; sizeBytes: number }[];
-}
-
-/** Silent AAC in one audio format: what a video-only live stream is given as its audio track. */
-export interface SilentAudio {
-  /** The AAC sequence header (FLV audio tag body, AudioSpecificConfig inside). */
-  header: Buffer;
-  /** One silent AAC-LC frame (FLV audio tag body): send it every `frameDurationMs`. */
-  frame: Buffer;
-  /** 1024 samples at the sample rate, in ms (21.33 at 48 kHz: keep the fraction, round each dts). */
-  frameDurationMs: number;
-}
+export type { FallbackInfo } from '../contract/index.js';
 
 /** A file to play, and what it is. */
 export interface FallbackChoice {
   file: string;
-  kind: 'upload' | 'slate';
+  kind: FallbackKind;
 }
 
 const SLATES_KEPT = 8;
@@ -239,33 +222,6 @@ export class FallbackLibrary extends TypedEmitter<FallbackLibraryEvents> {
     if (existsSync(file)) return file;
     await this.#enqueueSlate(params).done;
     return file;
-  }
-
-  /**
-   * Silent AAC-LC in this audio format (rendered once by ffmpeg, then cached on disk), for the engine to
-   * give a video-only live stream an audio track in the fallback's format, so that switching to and from
-   * the fallback never adds or removes a track.
-   */
-  async silentAudio(audio: Pick<RenditionParams, 'sampleRate' | 'channels'>): Promise<SilentAudio> {
-    const file = join(
-      this.#root,
-      'slates',
-      `silence-${Math.round(audio.sampleRate)}hz-${Math.round(audio.channels)}ch.flv`,
-    );
-    if (!existsSync(file))
-      await renderSilence(file, audio, { programs: this.#programs, signal: this.#closing.signal });
-    const packets = readFlv(await readFile(file)).tags.filter((t) => t.kind === 'audio');
-    const header = packets.find((t) => isAudioSequenceHeader(t.payload));
-    const frames = packets.filter((t) => !isAudioSequenceHeader(t.payload));
-    // The first frames carry the encoder's priming; one from the middle is plain silence.
-    const frame = frames[Math.floor(frames.length / 2)];
-    if (header === undefined || frame === undefined)
-      throw new FallbackError('CONFORM_FAILED', 'no silent AAC was made');
-    return {
-      header: header.payload,
-      frame: frame.payload,
-      frameDurationMs: (1024 * 1000) / audio.sampleRate,
-    };
   }
 
   /** Queued, running and recently finished jobs of one channel (or all, slates included), oldest first. */

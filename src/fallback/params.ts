@@ -1,18 +1,12 @@
 import { audioConfigOf } from '../media/audio-tag.js';
+import type { RenditionCodec, RenditionProfile } from '../contract/index.js';
 import type { MediaPacket } from '../media/packet.js';
-import { videoConfigOf, type ColourDescription, type VideoConfig } from '../media/video-tag.js';
+import type { ColourDescription, VideoConfig } from '../media/codec-config.js';
+import { videoConfigOf } from '../media/video-tag.js';
 
-export type { ColourDescription } from '../media/video-tag.js';
+export type { ColourDescription } from '../media/codec-config.js';
 
-/** Video codecs a fallback can be made in, with the encoders Debian's ffmpeg ships (libx264, libx265, libsvtav1). */
-export const RENDITION_CODECS = ['h264', 'hevc', 'av1'] as const;
-/** One of {@link RENDITION_CODECS}. */
-export type RenditionCodec = (typeof RENDITION_CODECS)[number];
-
-/** Profile families an encoder is asked for: H.264 baseline/main/high, HEVC main/main10, AV1 main. */
-export const RENDITION_PROFILES = ['baseline', 'main', 'high', 'main10'] as const;
-/** One of {@link RENDITION_PROFILES}. */
-export type RenditionProfile = (typeof RENDITION_PROFILES)[number];
+export type { RenditionCodec, RenditionProfile } from '../contract/index.js';
 
 /** What a fallback rendition must match so platforms never see settings change. */
 export interface RenditionParams {
@@ -24,7 +18,7 @@ export interface RenditionParams {
   height: number;
   /** Frames per second, e.g. 30 or 29.97. */
   fps: number;
-  /** Profile family (see {@link RENDITION_PROFILES}). */
+  /** Profile family (`renditionProfiles` of the contract). */
   profile: RenditionProfile;
   /** The live stream's level ('4.1'), so a player's buffer model stays the same; absent: the encoder picks. */
   level?: string;

@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { TypedEmitter } from '../shared/events.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
-import { ServerSession, type StreamDecision, type StreamRequest } from '../rtmp/server-session.js';
+import { ServerSession, type StreamDecision, type StreamRequest } from '../rtmp/index.js';
 import type { MediaPacket } from '../media/packet.js';
 import { Publisher, liveSessionOf } from './publisher.js';
 import { pullLiveSession } from './puller.js';
@@ -56,6 +56,8 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
   readonly #publishers = new Map<string, Publisher>();
   readonly #servers: net.Server[] = [];
   readonly #sockets = new Set<Duplex>();
+  /** Players by the key they were let in with, so a rotated key can end them. */
+  readonly #players = new Map<Player, string>();
 
   constructor(options: IngestOptions) {
     super();
@@ -114,7 +116,11 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
     session.on('play', (request) => {
       clearTimeout(setupTimer);
       const channelId = this.#options.keys.channelForPlayKey(request.name);
-      if (channelId !== undefined) this.safeEmit('player', playerOf(channelId, session));
+      if (channelId === undefined) return;
+      const player = playerOf(channelId, session);
+      this.#players.set(player, request.name);
+      session.on('close', () => this.#players.delete(player));
+      this.safeEmit('player', player);
     });
     session.on('close', (info) => {
       clearTimeout(setupTimer);
@@ -123,16 +129,21 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
     session.on('publish', (request) => {
       const channelId = this.#options.keys.channelForPublishKey(request.name);
       if (channelId === undefined) return;
-      this.#bind(channelId, new Publisher(channelId, remote, liveSessionOf(session)), log);
+      this.#bind(
+        channelId,
+        new Publisher(channelId, 'publish', remote, liveSessionOf(session), request.name),
+        log,
+      );
     });
   }
 
   /**
    * Makes a stream on an external server (SRS, nginx-rtmp) the channel's live source, as a publisher
-   * that takes over like any other. `url` is `rtmp[s]://server/app/stream`.
+   * that takes over like any other. `url` is `rtmp[s]://server/app/stream`; `key` is the channel key
+   * the external publisher was let in with.
    */
-  pull(channelId: string, url: URL): Publisher {
-    const publisher = new Publisher(channelId, `pull ${url.host}`, pullLiveSession(url));
+  pull(channelId: string, url: URL, key: string): Publisher {
+    const publisher = new Publisher(channelId, 'pull', `pull ${url.host}`, pullLiveSession(url), key);
     this.#bind(channelId, publisher, this.#log.child({ pull: url.host }));
     return publisher;
   }
@@ -140,9 +151,35 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
   /** The external server said its publisher stopped: end the pull as a deliberate stop. */
   endPull(channelId: string, reason: string): boolean {
     const publisher = this.#publishers.get(channelId);
-    if (!publisher?.remote.startsWith('pull ')) return false;
+    if (publisher?.kind !== 'pull') return false;
     publisher.kick(reason, true);
     return true;
+  }
+
+  /**
+   * A channel's keys changed: ends at once its publisher or pull, and its players, whose key no longer
+   * opens it (a rotated ingest key). Those on a key that still works (a preview key) go on. Answers
+   * how many of each were ended.
+   */
+  revokeStaleKeys(channelId: string, reason: string): { publishers: number; players: number } {
+    const keys = this.#options.keys;
+    let publishers = 0;
+    const publisher = this.#publishers.get(channelId);
+    if (publisher && keys.channelForPublishKey(publisher.key) !== channelId) {
+      this.#publishers.delete(channelId);
+      publisher.revoke(reason);
+      publishers++;
+    }
+    let players = 0;
+    for (const [player, key] of [...this.#players]) {
+      if (player.channelId !== channelId || keys.channelForPlayKey(key) === channelId) continue;
+      this.#players.delete(player);
+      player.close(reason);
+      players++;
+    }
+    if (publishers + players > 0)
+      this.#log.warn({ channel: channelId, publishers, players, reason }, 'sessions on a revoked key ended');
+    return { publishers, players };
   }
 
   /** Stops listening and closes every session. */

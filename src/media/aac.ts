@@ -1,6 +1,6 @@
 import { BitReader } from './bit-reader.js';
 import { MediaError, wrapMediaErrors } from './errors.js';
-import type { AudioConfig } from './audio-tag.js';
+import type { AudioConfig } from './codec-config.js';
 
 /** samplingFrequencyIndex → Hz (ISO/IEC 14496-3 1.6.3.4, Table 1.18); 13 and 14 are reserved. */
 const SAMPLE_RATES = [

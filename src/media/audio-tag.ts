@@ -1,9 +1,9 @@
 import { MediaError, wrapMediaErrors } from './errors.js';
 import { parseAacAudioSpecificConfig } from './aac.js';
 import { fourCcToString } from './video-tag.js';
+import type { AudioCodec, AudioConfig } from './codec-config.js';
 
-/** Audio codec of a tag, from the legacy SoundFormat or the Enhanced RTMP v2 FourCC. */
-export type AudioCodec = 'aac' | 'mp3' | 'opus' | 'flac' | 'ac3' | 'eac3' | 'other';
+export type { AudioCodec, AudioConfig } from './codec-config.js';
 
 /** What an audio tag header says, read without touching the codec payload. */
 export interface AudioTagInfo {
@@ -17,20 +17,6 @@ export interface AudioTagInfo {
   dataOffset: number;
   /** Enhanced RTMP v2 multitrack message; `dataOffset` points at the first track's payload. */
   multitrack: boolean;
-}
-
-/** Sample rate, channels and profile of an audio stream. */
-export interface AudioConfig {
-  /** Which codec. */
-  codec: AudioCodec;
-  /** AAC: 'LC', 'HE-AAC' … */
-  profile: string;
-  /** Output sample rate in Hz. */
-  sampleRate: number;
-  /** Output channel count (0 when an AAC program_config_element describes them). */
-  channels: number;
-  /** RFC 6381 codec string: 'mp4a.40.2', 'opus', 'mp4a.6B' … */
-  codecString: string;
 }
 
 const SOUND_MP3 = 2;

@@ -1,6 +1,6 @@
 import { BitReader } from './bit-reader.js';
 import { MediaError, wrapMediaErrors } from './errors.js';
-import type { ColourDescription, VideoConfig } from './video-tag.js';
+import type { ColourDescription, VideoConfig } from './codec-config.js';
 
 /**
  * AV1CodecConfigurationRecord (AV1 Codec ISO Media File Format Binding, section 2.3.3), the body of an

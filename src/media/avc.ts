@@ -1,6 +1,6 @@
 import { BitReader, unescapeRbsp } from './bit-reader.js';
 import { MediaError, wrapMediaErrors } from './errors.js';
-import type { ColourDescription, VideoConfig } from './video-tag.js';
+import type { ColourDescription, VideoConfig } from './codec-config.js';
 
 /**
  * AVCDecoderConfigurationRecord (ISO/IEC 14496-15 5.3.3.1), the body of an AVC sequence header:

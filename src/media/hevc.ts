@@ -1,6 +1,6 @@
 import { BitReader, unescapeRbsp } from './bit-reader.js';
 import { MediaError, wrapMediaErrors } from './errors.js';
-import type { ColourDescription, VideoConfig } from './video-tag.js';
+import type { ColourDescription, VideoConfig } from './codec-config.js';
 
 /**
  * HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 8.3.3.1.2), the body of an HEVC SequenceStart:

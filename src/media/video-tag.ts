@@ -1,10 +1,10 @@
 import { MediaError } from './errors.js';
+import type { VideoCodec, VideoConfig } from './codec-config.js';
 import { parseAvcDecoderConfig } from './avc.js';
 import { parseHevcDecoderConfig } from './hevc.js';
 import { parseAv1CodecConfig } from './av1.js';
 
-/** Video codec of a tag, from the legacy CodecID or the Enhanced RTMP FourCC. */
-export type VideoCodec = 'avc' | 'hevc' | 'av1' | 'vp9' | 'vp8' | 'other';
+export type { VideoCodec, VideoConfig } from './codec-config.js';
 
 /** What a video tag header says, read without touching the codec payload. */
 export interface VideoTagInfo {
@@ -24,36 +24,6 @@ export interface VideoTagInfo {
   dataOffset: number;
   /** Enhanced RTMP v2 multitrack message; `dataOffset` points at the first track's payload. */
   multitrack: boolean;
-}
-
-/** Width, height and profile of a video stream, from its decoder configuration record. */
-export interface VideoConfig {
-  /** Which codec. */
-  codec: VideoCodec;
-  /** Profile name as ffprobe spells it: 'High', 'Main 10', … */
-  profile: string;
-  /** Level as 'major.minor' ('3.1', '4.0'), or '1b'. */
-  level?: string;
-  /** Displayed width in pixels (after cropping / conformance window). */
-  width: number;
-  /** Displayed height in pixels. */
-  height: number;
-  /** e.g. 'avc1.64001f' */
-  codecString: string;
-  /** The colour description of the SPS VUI, when the stream carries one (AVC only for now). */
-  colour?: ColourDescription;
-}
-
-/** ITU-T H.273 code points, as the SPS VUI carries them (1 = BT.709, 6 = BT.601 525, 9 = BT.2020 …). */
-export interface ColourDescription {
-  /** colour_primaries. */
-  primaries: number;
-  /** transfer_characteristics. */
-  transfer: number;
-  /** matrix_coefficients. */
-  matrix: number;
-  /** video_full_range_flag: 0-255 ('pc') rather than 16-235 ('tv'). */
-  fullRange: boolean;
 }
 
 // FourCCs as big-endian uint32, so the hot path compares numbers and allocates no strings.

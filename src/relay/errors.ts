@@ -1,7 +1,7 @@
 import { RestreamError, errorCode } from '../shared/errors.js';
 
 /** Why an output failed. */
-export type RelayErrorCode = 'BAD_URL' | 'CONNECT_TIMEOUT' | 'PUBLISH_TIMEOUT' | 'WRITE_STALLED';
+export type RelayErrorCode = 'BAD_URL' | 'PUBLISH_TIMEOUT' | 'WRITE_STALLED';
 
 export class RelayError extends RestreamError<RelayErrorCode> {}
 

@@ -1,31 +1,8 @@
 import type { Clock } from '../shared/clock.js';
 import type { MediaPacket } from '../media/packet.js';
+import type { OutputState, OutputStatsSnapshot } from '../contract/index.js';
 
-/**
- * An output's lifecycle state, as the API and dashboard show it. `incompatible`: the destination does
- * not accept the program's video codec, so nothing is sent until the codec changes (lastError says why).
- */
-export type OutputState =
-  'idle' | 'connecting' | 'live' | 'retrying' | 'failed' | 'disabled' | 'incompatible';
-
-/** A point-in-time view of an output, for status and metrics. */
-export interface OutputStatsSnapshot {
-  state: OutputState;
-  /** The last error, in words (no stream keys). */
-  lastError: string | null;
-  /** When the current connection went live (ISO time), or null. */
-  connectedSince: string | null;
-  /** Connection attempts after the first. */
-  reconnects: number;
-  /** Bytes written to the destination, over all connections. */
-  bytes: number;
-  /** Send rate over the last second. */
-  bitrateKbps: number;
-  /** Audio/video frames dropped because the destination fell behind. */
-  droppedFrames: number;
-  /** Video frames sent. */
-  videoFrames: number;
-}
+export type { OutputState, OutputStatsSnapshot } from '../contract/index.js';
 
 /** The counters behind an output's status. */
 export class OutputStats {

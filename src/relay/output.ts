@@ -5,20 +5,16 @@ import { errorCode, errorMessage } from '../shared/errors.js';
 import { maskUrlKey, silentLogger, type Logger } from '../shared/logger.js';
 import type { MediaPacket } from '../media/packet.js';
 import { inspectVideoTag, videoConfigOf, type VideoCodec } from '../media/video-tag.js';
-import { ClientSession, publishTargetOf } from '../rtmp/client-session.js';
-import { encodeChunks } from '../rtmp/chunk-writer.js';
-import { csidFor } from '../rtmp/connection.js';
-import { MessageType } from '../rtmp/control.js';
-import { createDialer, type Dialer } from './dial.js';
+import { ClientSession, keyframeStart, publishTargetOf } from '../rtmp/index.js';
+import { createDialer, type Dialer } from '../shared/dial.js';
 import { RelayError, isFatal } from './errors.js';
 import { SendQueue } from './send-queue.js';
 import { OutputStats, type OutputState, type OutputStatsSnapshot } from './output-stats.js';
 import { codecRefusal } from './presets.js';
 
-/** A packet of the feed, with the shared wire-bytes memo (see channel's ProgramPacket). */
+/** A packet of the feed (see channel's ProgramPacket). */
 export interface FeedPacket {
   readonly packet: MediaPacket;
-  wire?: Map<string, Buffer>;
 }
 
 /** What an output reads from: the channel's program, as the relay sees it. */
@@ -62,7 +58,15 @@ export interface OutputOptions {
   publishTimeoutMs?: number;
   /** A connection that stays live this long resets the backoff (default 30 s). */
   stableAfterMs?: number;
+  /**
+   * Media waits up to this long so that a destination gets one vectored write per interval instead of
+   * one per ingest read (default 20 ms; 0: at the end of each tick). See README, "Fan-out cost".
+   */
+  flushIntervalMs?: number;
 }
+
+/** The default coalescing interval: see `OutputOptions.flushIntervalMs`. */
+export const defaultFlushIntervalMs = 20;
 
 /** Events of an output. */
 export interface OutputEvents {
@@ -116,6 +120,7 @@ export class Output extends TypedEmitter<OutputEvents> {
   readonly #connectMs: number;
   readonly #publishMs: number;
   readonly #stableMs: number;
+  readonly #flushIntervalMs: number;
   #session: ClientSession | undefined;
   #unsubscribe: (() => void) | undefined;
   #gate: Gate = 'connected';
@@ -123,8 +128,6 @@ export class Output extends TypedEmitter<OutputEvents> {
   #timer: Timer | undefined;
   #congestedSince: number | undefined;
   #running = false;
-  /** Key of the shared wire-bytes memo for the current session (chunk size and stream id). */
-  #wireKey = '';
   /** Consecutive connections the platform closed in reply to publish. */
   #closedAtPublish = 0;
   /** Bumped by every connect and every codec hold: a dial that finishes after either is dropped. */
@@ -147,6 +150,7 @@ export class Output extends TypedEmitter<OutputEvents> {
     this.#connectMs = options.connectTimeoutMs ?? 10_000;
     this.#publishMs = options.publishTimeoutMs ?? 15_000;
     this.#stableMs = options.stableAfterMs ?? 30_000;
+    this.#flushIntervalMs = options.flushIntervalMs ?? defaultFlushIntervalMs;
     this.stats = new OutputStats(this.#clock);
   }
 
@@ -159,7 +163,7 @@ export class Output extends TypedEmitter<OutputEvents> {
   }
 
   snapshot(): OutputStatsSnapshot {
-    return this.stats.snapshot(this.#session?.connection.bytesWritten ?? 0);
+    return this.stats.snapshot(this.#session?.bytesWritten ?? 0);
   }
 
   /** Starts publishing (the channel went on air); a disabled output only reports `disabled`. */
@@ -284,10 +288,12 @@ export class Output extends TypedEmitter<OutputEvents> {
         stream.destroy();
         return;
       }
-      const session = new ClientSession(stream, publishTargetOf(url));
+      const session = new ClientSession(stream, publishTargetOf(url), {
+        flushIntervalMs: this.#flushIntervalMs,
+      });
       this.#session = session;
       this.#timer = this.#clock.setTimeout(() => {
-        session.connection.close(
+        session.close(
           'publish timeout',
           new RelayError('PUBLISH_TIMEOUT', `no Publish.Start within ${this.#publishMs} ms`),
         );
@@ -298,7 +304,7 @@ export class Output extends TypedEmitter<OutputEvents> {
       session.on('close', (info) => {
         this.#onClosed(session, info.error ?? new Error(info.reason));
       });
-      session.connection.stream.on('drain', () => {
+      session.onDrain(() => {
         this.#flush();
       });
     } catch (err) {
@@ -307,8 +313,6 @@ export class Output extends TypedEmitter<OutputEvents> {
   }
 
   #onPublishing(session: ClientSession): void {
-    // Outputs whose sessions agree on chunk size and stream id share the same encoded bytes.
-    this.#wireKey = `${session.connection.chunkSize}:${session.streamId}`;
     this.#clearTimer();
     this.#gate = 'connected';
     this.#congestedSince = undefined;
@@ -329,10 +333,10 @@ export class Output extends TypedEmitter<OutputEvents> {
   #scheduleTick(session: ClientSession): void {
     this.#timer = this.#clock.setTimeout(() => {
       if (this.#session !== session) return;
-      this.stats.sample(session.connection.bytesWritten);
+      this.stats.sample(session.bytesWritten);
       if (this.stats.liveForMs() >= this.#stableMs) this.#attempt = 0;
       if (this.#congestedSince !== undefined && this.#clock.now() - this.#congestedSince >= this.#stallMs) {
-        session.connection.close(
+        session.close(
           'destination stopped reading',
           new RelayError('WRITE_STALLED', `destination took no data for ${this.#stallMs} ms`),
         );
@@ -346,25 +350,23 @@ export class Output extends TypedEmitter<OutputEvents> {
     const { packet } = item;
     if (this.#gate !== 'open') {
       // Every (re)connect and every catch-up after a drop starts at a video keyframe, after the current
-      // metadata and headers (DESIGN.md rule 2): a header that changed while frames were skipped (a switch
-      // to the fallback, say) is among them, so the platform never decodes a keyframe with the old one.
-      if (packet.kind !== 'video' || !packet.keyframe || packet.header) {
+      // metadata and headers (the keyframe gate the RTMP viewer shares).
+      const headers = keyframeStart(packet, this.#feed.headers());
+      if (!headers) {
         if (this.#gate === 'catching-up' && !packet.header && packet.kind !== 'data') this.stats.dropped(1);
         return;
       }
-      const headers = this.#feed.headers();
-      for (const header of [headers.metadata, headers.video, headers.audio]) {
-        if (header) this.#send(session, { packet: { ...header, dts: packet.dts } });
-      }
+      for (const header of headers) this.#send(session, { packet: header });
       this.#gate = 'open';
     }
     this.#send(session, item);
   }
 
   #send(session: ClientSession, item: FeedPacket): void {
-    const bytes = this.#encode(session, item);
-    if (this.#queue.length === 0 && !session.connection.congested) {
-      session.connection.sendEncoded(bytes);
+    // Outputs whose sessions agree on chunk size and stream id share the same encoded bytes.
+    const bytes = session.encode(item.packet);
+    if (this.#queue.length === 0 && !session.congested) {
+      session.write(bytes);
       this.stats.sent(item.packet);
       return;
     }
@@ -388,35 +390,13 @@ export class Output extends TypedEmitter<OutputEvents> {
     const session = this.#session;
     if (!session) return;
     this.#congestedSince = undefined;
-    while (!session.connection.congested) {
+    while (!session.congested) {
       const item = this.#queue.shift();
       if (!item) return;
-      session.connection.sendEncoded(item.bytes);
+      session.write(item.bytes);
       this.stats.sent(item.packet);
     }
     this.#congestedSince = this.#clock.now();
-  }
-
-  /** Chunks a packet once per (chunk size, stream id) and shares the bytes with every other output. */
-  #encode(session: ClientSession, item: FeedPacket): Buffer {
-    const { packet } = item;
-    const typeId =
-      packet.kind === 'audio'
-        ? MessageType.audio
-        : packet.kind === 'video'
-          ? MessageType.video
-          : MessageType.dataAmf0;
-    const chunkSize = session.connection.chunkSize;
-    const key = this.#wireKey;
-    const cached = item.wire?.get(key);
-    if (cached) return cached;
-    const bytes = encodeChunks(
-      { typeId, streamId: session.streamId, timestamp: packet.dts, payload: packet.payload },
-      csidFor(typeId),
-      chunkSize,
-    );
-    (item.wire ??= new Map()).set(key, bytes);
-    return bytes;
   }
 
   #onClosed(session: ClientSession, error: Error): void {
@@ -456,11 +436,11 @@ export class Output extends TypedEmitter<OutputEvents> {
     this.#queue.clear();
     const session = this.#session;
     this.#session = undefined;
-    if (session && !session.connection.closed) {
+    if (session && !session.closed) {
       if (clean) session.finish(reason);
-      else session.connection.close(reason || 'output stopped');
+      else session.close(reason || 'output stopped');
     }
-    if (session) this.stats.disconnected(session.connection.bytesWritten);
+    if (session) this.stats.disconnected(session.bytesWritten);
   }
 
   #clearTimer(): void {

@@ -6,6 +6,7 @@
  * connection, so the output reports `incompatible` instead).
  */
 import type { VideoCodec } from '../media/video-tag.js';
+import { videoCodecNames } from '../contract/index.js';
 
 /** Preset ids, as stored on a destination. */
 export const presetIds = ['twitch', 'youtube', 'youtube-backup', 'facebook', 'kick', 'custom'] as const;
@@ -40,7 +41,7 @@ export interface PlatformPreset {
 }
 
 /** Every codec the ingest can carry (what `custom` accepts). */
-const anyCodec: readonly VideoCodec[] = ['avc', 'hevc', 'av1', 'vp9', 'vp8', 'other'];
+const anyCodec: readonly VideoCodec[] = videoCodecNames;
 
 const youtubeCodecs: readonly VideoCodec[] = ['avc', 'hevc', 'av1'];
 

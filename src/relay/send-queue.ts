@@ -9,7 +9,7 @@ export interface QueuedMessage {
 /**
  * The byte-bounded queue of one output, used while its socket is congested. When full it drops every
  * queued frame (whole GOPs; the caller then waits for the next keyframe) but keeps headers, which the
- * platform needs to decode whatever comes next (DESIGN.md rule 5; nginx-rtmp and SRS do the same).
+ * platform needs to decode whatever comes next (docs/architecture.md rule 5; nginx-rtmp and SRS do the same).
  */
 export class SendQueue {
   readonly #limitBytes: number;

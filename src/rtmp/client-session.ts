@@ -9,6 +9,7 @@ import { commandMessage, infoCode, type Command } from './commands.js';
 import { RtmpConnection, type CloseInfo, type ConnectionOptions } from './connection.js';
 import { Csid } from './chunk-writer.js';
 import { RtmpError } from './errors.js';
+import { encodeMedia, type MediaSink } from './media-wire.js';
 import { maskSecret } from '../shared/logger.js';
 
 /** Where to publish: the pieces of `rtmp[s]://host[:port]/app[/inst]/key[?query]`. */
@@ -27,8 +28,6 @@ export interface ClientSessionEvents {
   publishing: [];
   /** Play mode: `NetStream.Play.Start` arrived. */
   playing: [];
-  /** Play mode: a media packet from the server (dts unwrapped). */
-  media: [packet: MediaPacket];
   /** Play mode: the server said the stream ended (`Play.UnpublishNotify`, `Play.Stop`, StreamEOF). */
   ended: [];
   /** The session ended; `error.code` tells fatal (`PUBLISH_REJECTED`, `CONNECT_REJECTED`) from transient. */
@@ -61,6 +60,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
 
   readonly #play: boolean;
   readonly #media = new MediaMessageReader();
+  #mediaSink: MediaSink | undefined;
 
   /** `play: true` makes it a player (pulling a stream) instead of a publisher. */
   constructor(stream: Duplex, target: PublishTarget, options: ConnectionOptions & { play?: boolean } = {}) {
@@ -110,6 +110,50 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
 
   get publishing(): boolean {
     return this.#publishing;
+  }
+
+  /** Play mode: where each media packet from the server goes (dts unwrapped); none: dropped. */
+  setMediaSink(sink: MediaSink | undefined): void {
+    this.#mediaSink = sink;
+  }
+
+  /** A packet chunked for this session (its chunk size and stream id), shared with every session alike. */
+  encode(packet: MediaPacket): Buffer {
+    return encodeMedia(packet, this.connection.chunkSize, this.#streamId);
+  }
+
+  /** Writes bytes from {@link encode}; false when they wait behind a full socket buffer. */
+  write(bytes: Buffer): boolean {
+    return this.connection.sendEncoded(bytes);
+  }
+
+  /** True while earlier writes wait for the peer to read: stop writing until {@link onDrain}. */
+  get congested(): boolean {
+    return this.connection.congested;
+  }
+
+  /** Calls `listener` each time the socket's buffer empties after it was full. */
+  onDrain(listener: () => void): void {
+    this.connection.stream.on('drain', listener);
+  }
+
+  /** Bytes written to the peer. */
+  get bytesWritten(): number {
+    return this.connection.bytesWritten;
+  }
+
+  /** Bytes read from the peer. */
+  get bytesRead(): number {
+    return this.connection.bytesRead;
+  }
+
+  get closed(): boolean {
+    return this.connection.closed;
+  }
+
+  /** Closes the connection at once (no FCUnpublish: see {@link finish}); `error` says why to `close`. */
+  close(reason: string, error?: Error): void {
+    this.connection.close(reason, error);
   }
 
   /** Sends one media packet with the given timestamp. */
@@ -248,7 +292,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
 
   #onMedia(message: RtmpMessage): void {
     const packet = this.#media.packetOf(message);
-    if (packet) this.safeEmit('media', packet);
+    if (packet) this.#mediaSink?.(packet);
   }
 
   #fail(code: 'CONNECT_REJECTED' | 'PUBLISH_REJECTED' | 'PROTOCOL_VIOLATION', message: string): void {

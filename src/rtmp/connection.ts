@@ -44,6 +44,12 @@ export interface ConnectionOptions {
   chunkSize?: number;
   /** Largest message the peer may declare (default 8 MiB). */
   maxMessageBytes?: number;
+  /**
+   * How long media sent with `sendEncoded` may wait, so that everything sent meanwhile leaves in one
+   * vectored write (default 0: at the end of the tick). Commands and control messages never wait: they
+   * take whatever is waiting with them.
+   */
+  flushIntervalMs?: number;
 }
 
 /**
@@ -64,9 +70,16 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
   #ownWindow = 0;
   #lastAckAt = 0;
   #closed = false;
+  /** Writes are held in user space (the stream is corked) until the next flush. */
   #corked = false;
-  /** Bytes written since the stream was corked in this tick. */
+  /** A flush at the end of this tick is scheduled. */
+  #flushThisTick = false;
+  /** Bytes written since the stream was corked. */
   #corkedBytes = 0;
+  readonly #flushIntervalMs: number;
+  /** The coalescing timer, made once and re-armed with refresh() (no allocation per flush). */
+  #flushTimer: NodeJS.Timeout | undefined;
+  #flushTimerArmed = false;
   /** Bytes written to the stream, for output stats. */
   bytesWritten = 0;
 
@@ -74,6 +87,7 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     super();
     this.stream = stream;
     this.#wantedChunkSize = options.chunkSize ?? 4096;
+    this.#flushIntervalMs = options.flushIntervalMs ?? 0;
     this.#reader = new ChunkReader(
       options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes },
     );
@@ -109,8 +123,7 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
 
   /**
    * True when earlier writes are still waiting for the kernel (the peer is not reading fast enough):
-   * callers stop writing until `drain`. This tick's corked writes do not count; they leave together at
-   * the end of the tick.
+   * callers stop writing until `drain`. Corked writes do not count; they leave together at the next flush.
    */
   get congested(): boolean {
     return this.stream.writableLength - this.#corkedBytes >= this.stream.writableHighWaterMark;
@@ -126,9 +139,12 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     return this.#writeRaw(encodeChunks(message, csid, this.#outChunkSize));
   }
 
-  /** Sends bytes that were already chunked with this connection's chunk size (shared fan-out bytes). */
+  /**
+   * Sends bytes that were already chunked with this connection's chunk size (shared fan-out bytes). They
+   * may wait up to `flushIntervalMs` for the writes that follow them.
+   */
   sendEncoded(bytes: Buffer): boolean {
-    return this.#writeRaw(bytes);
+    return this.#writeRaw(bytes, this.#flushIntervalMs > 0);
   }
 
   /** Ends the connection once; later calls do nothing. */
@@ -136,6 +152,8 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#handshake = undefined;
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flush();
     if (!this.stream.destroyed) {
       // end() lets queued bytes (a final onStatus, deleteStream) go out; destroy() after a grace period.
       this.stream.end();
@@ -146,21 +164,39 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     this.removeAllListeners();
   }
 
-  #writeRaw(bytes: Buffer): boolean {
+  /**
+   * Writes through the cork: everything written until the flush (the end of this tick, or the coalescing
+   * interval for media) leaves as one writev, so a destination costs one syscall per flush rather than
+   * one per message.
+   */
+  #writeRaw(bytes: Buffer, mayWait = false): boolean {
     if (this.#closed || this.stream.destroyed) return false;
     this.bytesWritten += bytes.length;
-    // Everything written in one tick (the messages of one ingest read, fanned out) leaves as one writev.
     if (!this.#corked) {
       this.#corked = true;
       this.stream.cork();
-      process.nextTick(this.#uncork);
+    }
+    if (!mayWait && !this.#flushThisTick) {
+      this.#flushThisTick = true;
+      process.nextTick(this.#flush);
+    } else if (mayWait && !this.#flushThisTick && !this.#flushTimerArmed) {
+      this.#flushTimerArmed = true;
+      if (this.#flushTimer) this.#flushTimer.refresh();
+      else this.#flushTimer = setTimeout(this.#onFlushTimer, this.#flushIntervalMs).unref();
     }
     this.#corkedBytes += bytes.length;
     this.stream.write(bytes);
     return !this.congested;
   }
 
-  readonly #uncork = (): void => {
+  readonly #onFlushTimer = (): void => {
+    this.#flushTimerArmed = false;
+    this.#flush();
+  };
+
+  readonly #flush = (): void => {
+    this.#flushThisTick = false;
+    if (!this.#corked) return;
     this.#corked = false;
     this.#corkedBytes = 0;
     this.stream.uncork();

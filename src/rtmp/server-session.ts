@@ -7,6 +7,7 @@ import { RtmpConnection, type CloseInfo, type ConnectionOptions } from './connec
 import { Csid } from './chunk-writer.js';
 import { MediaMessageReader } from './timestamp-unwrapper.js';
 import type { RtmpMessage } from './chunk-reader.js';
+import { encodeMedia, type MediaSink } from './media-wire.js';
 
 /** What a client asked to publish or play. */
 export interface StreamRequest {
@@ -30,8 +31,6 @@ export interface ServerSessionEvents {
   publish: [request: StreamRequest];
   /** A player started: the owner now writes media with `sendMedia`. */
   play: [request: StreamRequest];
-  /** A media packet from the publisher (dts unwrapped). */
-  media: [packet: MediaPacket];
   /** The publisher said it stops (FCUnpublish / deleteStream / closeStream): a deliberate stop. */
   unpublish: [];
   /** The session ended. `clean` when the publisher said it stops before the connection went away. */
@@ -61,6 +60,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   #mode: 'idle' | 'authorizing' | 'publishing' | 'playing' = 'idle';
   #unpublished = false;
   readonly #media = new MediaMessageReader();
+  #mediaSink: MediaSink | undefined;
 
   constructor(stream: Duplex, options: ServerSessionOptions) {
     super();
@@ -86,6 +86,31 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   /** Closes the session with a reason for the log. */
   close(reason: string): void {
     this.connection.close(reason);
+  }
+
+  /** Where each media packet from the publisher goes (dts unwrapped), with no event in between. */
+  setMediaSink(sink: MediaSink | undefined): void {
+    this.#mediaSink = sink;
+  }
+
+  /** A packet chunked for this (playing) session, shared with every session alike. */
+  encode(packet: MediaPacket): Buffer {
+    return encodeMedia(packet, this.connection.chunkSize, publishStreamId);
+  }
+
+  /** Writes bytes from {@link encode}; false when they wait behind a full socket buffer. */
+  write(bytes: Buffer): boolean {
+    return this.connection.sendEncoded(bytes);
+  }
+
+  /** True while earlier writes wait for the peer to read. */
+  get congested(): boolean {
+    return this.connection.congested;
+  }
+
+  /** Bytes read from the peer. */
+  get bytesRead(): number {
+    return this.connection.bytesRead;
   }
 
   /** Sends a media packet to a playing client, with the given 32-bit-reducible timestamp. */
@@ -210,7 +235,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   #onMessage(message: RtmpMessage): void {
     if (this.#mode !== 'publishing') return;
     const packet = this.#media.packetOf(message);
-    if (packet) this.safeEmit('media', packet);
+    if (packet) this.#mediaSink?.(packet);
   }
 
   #result(command: Command, args: (null | number)[]): void {

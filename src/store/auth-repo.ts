@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import { passwordProblem, type TokenScope } from '../contract/index.js';
 import { StoreError } from './errors.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { SettingsRepo } from './settings-repo.js';
@@ -16,6 +17,8 @@ export interface ApiToken {
   createdAt: string;
   /** ISO-8601 time of last use (to the minute), or null. */
   lastUsedAt: string | null;
+  /** What it may do. */
+  scope: TokenScope;
 }
 
 /** A freshly created API token, with the secret that will not be shown again. */
@@ -30,6 +33,7 @@ interface TokenRow {
   prefix: string;
   created_at: string;
   last_used_at: string | null;
+  scope: TokenScope;
 }
 
 const passwordSetting = 'admin_password_hash';
@@ -52,6 +56,7 @@ function toToken(row: TokenRow): ApiToken {
     prefix: row.prefix,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
+    scope: row.scope,
   };
 }
 
@@ -101,6 +106,8 @@ export class AuthRepo {
    */
   async ensureAdminPassword(fromEnv: string | undefined): Promise<string | undefined> {
     if (fromEnv !== undefined && fromEnv !== '') {
+      const weak = passwordProblem(fromEnv);
+      if (weak !== undefined) throw new StoreError('VALIDATION', `the admin password ${weak}`);
       const applied = this.#settings.get(envPasswordSetting);
       if (typeof applied === 'string' && (await verifyPassword(fromEnv, applied))) return undefined;
       const stored = this.#settings.get(passwordSetting);
@@ -140,7 +147,7 @@ export class AuthRepo {
   }
 
   /** Creates an API token; its whole value is in the result and nowhere else afterwards. */
-  createToken(name: string): CreatedApiToken {
+  createToken(name: string, scope: TokenScope = 'admin'): CreatedApiToken {
     const token = `rst_${randomBytes(32).toString('base64url')}`;
     const row: TokenRow = {
       id: randomBytes(6).toString('hex'),
@@ -148,17 +155,22 @@ export class AuthRepo {
       prefix: token.slice(0, 8),
       created_at: new Date(this.#now()).toISOString(),
       last_used_at: null,
+      scope,
     };
     this.#db
-      .prepare('INSERT INTO api_tokens (id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(row.id, row.name, sha256(token), row.prefix, row.created_at);
+      .prepare(
+        'INSERT INTO api_tokens (id, name, token_hash, prefix, created_at, scope) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(row.id, row.name, sha256(token), row.prefix, row.created_at, row.scope);
     return { ...toToken(row), token };
   }
 
   /** Every token, oldest first. */
   listTokens(): ApiToken[] {
     const rows = this.#db
-      .prepare('SELECT id, name, prefix, created_at, last_used_at FROM api_tokens ORDER BY created_at, rowid')
+      .prepare(
+        'SELECT id, name, prefix, created_at, last_used_at, scope FROM api_tokens ORDER BY created_at, rowid',
+      )
       .all() as TokenRow[];
     return rows.map(toToken);
   }
@@ -170,19 +182,19 @@ export class AuthRepo {
     }
   }
 
-  /** True when the bearer token is a live one; records its use. */
-  checkToken(token: string): boolean {
+  /** The scope of a live bearer token (recording its use), or undefined for an unknown one. */
+  checkToken(token: string): TokenScope | undefined {
     const row = this.#db
-      .prepare('SELECT id, last_used_at FROM api_tokens WHERE token_hash = ?')
-      .get(sha256(token)) as { id: string; last_used_at: string | null } | undefined;
-    if (!row) return false;
+      .prepare('SELECT id, last_used_at, scope FROM api_tokens WHERE token_hash = ?')
+      .get(sha256(token)) as { id: string; last_used_at: string | null; scope: TokenScope } | undefined;
+    if (!row) return undefined;
     const now = this.#now();
     if (row.last_used_at === null || Date.parse(row.last_used_at) <= now - lastUsedResolutionMs) {
       this.#db
         .prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?')
         .run(new Date(now).toISOString(), row.id);
     }
-    return true;
+    return row.scope;
   }
 
   /** Starts a login session lasting `ttlMs`; returns the cookie value. Expired sessions are purged. */
@@ -191,16 +203,31 @@ export class AuthRepo {
     const now = this.#now();
     this.#db.prepare('DELETE FROM sessions WHERE expires_at_ms <= ?').run(now);
     this.#db
-      .prepare('INSERT INTO sessions (id, created_at, expires_at_ms) VALUES (?, ?, ?)')
-      .run(sha256(id), new Date(now).toISOString(), now + ttlMs);
+      .prepare('INSERT INTO sessions (id, created_at, expires_at_ms, last_seen_at_ms) VALUES (?, ?, ?, ?)')
+      .run(sha256(id), new Date(now).toISOString(), now + ttlMs, now);
     return id;
   }
 
-  /** True when the cookie value names an unexpired session. */
-  checkSession(id: string): boolean {
-    const row = this.#db.prepare('SELECT expires_at_ms FROM sessions WHERE id = ?').get(sha256(id)) as
-      { expires_at_ms: number } | undefined;
-    return row !== undefined && row.expires_at_ms > this.#now();
+  /**
+   * True when the cookie value names a session that has not expired and was used within `idleMs`
+   * (default: no idle limit); records the use (to the minute). An idle session is deleted.
+   */
+  checkSession(id: string, idleMs = Infinity): boolean {
+    const hash = sha256(id);
+    const row = this.#db
+      .prepare('SELECT expires_at_ms, last_seen_at_ms FROM sessions WHERE id = ?')
+      .get(hash) as { expires_at_ms: number; last_seen_at_ms: number } | undefined;
+    const now = this.#now();
+    if (row === undefined || row.expires_at_ms <= now) return false;
+    if (now - row.last_seen_at_ms >= idleMs) {
+      this.#db.prepare('DELETE FROM sessions WHERE id = ?').run(hash);
+      return false;
+    }
+    // To the minute, or finer for a short idle limit, so a session in use never looks idle.
+    if (now - row.last_seen_at_ms >= Math.min(lastUsedResolutionMs, idleMs / 4)) {
+      this.#db.prepare('UPDATE sessions SET last_seen_at_ms = ? WHERE id = ?').run(now, hash);
+    }
+    return true;
   }
 
   /** Ends a session (logout); unknown ids are ignored. */

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import { cleanStopActions, type CleanStopAction } from '../contract/index.js';
 import { StoreError, isUniqueViolation } from './errors.js';
 
 /** A channel: one ingest (what OBS publishes to) and one program fanned out to its destinations. */
@@ -18,9 +19,6 @@ export interface Channel {
   settings: ChannelSettings;
 }
 
-/** What a clean stop from OBS leads to (see src/channel/continuity.ts). */
-export type StoredCleanStopAction = 'fallback-then-end' | 'end' | 'fallback';
-
 /**
  * A channel's own continuity settings, stored as JSON. The store keeps what it is given (the control
  * plane checks ranges); on reading, fields of the wrong type (a hand-edited database) are left out, so
@@ -30,7 +28,7 @@ export interface ChannelSettings {
   /** No media for this long counts as a stall. */
   stallTimeoutMs?: number;
   /** Policy for a deliberate stop from OBS. */
-  cleanStopAction?: StoredCleanStopAction;
+  cleanStopAction?: CleanStopAction;
   /** With `fallback-then-end`: how long the fallback plays after a clean stop. */
   cleanStopGraceMs?: number;
   /** After a drop or stall: how long the fallback plays before the broadcast ends. */
@@ -64,8 +62,6 @@ interface ChannelRow {
   settings: string;
 }
 
-const cleanStopActions: readonly string[] = ['fallback-then-end', 'end', 'fallback'];
-
 function isNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
@@ -83,8 +79,8 @@ function parseSettings(json: string): ChannelSettings {
   const settings: ChannelSettings = {};
   if (isNumber(r['stallTimeoutMs'])) settings.stallTimeoutMs = r['stallTimeoutMs'];
   const action = r['cleanStopAction'];
-  if (typeof action === 'string' && cleanStopActions.includes(action))
-    settings.cleanStopAction = action as StoredCleanStopAction;
+  if ((cleanStopActions as readonly unknown[]).includes(action))
+    settings.cleanStopAction = action as CleanStopAction;
   if (isNumber(r['cleanStopGraceMs'])) settings.cleanStopGraceMs = r['cleanStopGraceMs'];
   if (isNumber(r['fallbackTimeoutMs'])) settings.fallbackTimeoutMs = r['fallbackTimeoutMs'];
   const low = r['lowBitrate'] as Record<string, unknown> | null | undefined;

@@ -20,10 +20,8 @@ export {
 } from './history-repo.js';
 export {
   WebhooksRepo,
-  webhookEvents,
   type Webhook,
   type WebhookWithSecret,
-  type WebhookEvent,
   type WebhookDelivery,
   type NewWebhook,
 } from './webhooks-repo.js';

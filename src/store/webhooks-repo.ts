@@ -1,18 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import { webhookEventNames, type WebhookEventName } from '../contract/index.js';
 import { StoreError } from './errors.js';
-
-/** What a webhook is told about. */
-export const webhookEvents = [
-  'went-live',
-  'fallback',
-  'back-to-live',
-  'ended',
-  'destination-failed',
-] as const;
-
-/** One of {@link webhookEvents}. */
-export type WebhookEvent = (typeof webhookEvents)[number];
 
 /** The outcome of a webhook's last delivery. */
 export interface WebhookDelivery {
@@ -33,7 +22,7 @@ export interface Webhook {
   /** Where the JSON is POSTed (`http://` or `https://`). */
   url: string;
   /** Events it receives. */
-  events: WebhookEvent[];
+  events: WebhookEventName[];
   /** ISO-8601 creation time. */
   createdAt: string;
   /** How the last delivery went, or null before any. */
@@ -50,7 +39,7 @@ export interface WebhookWithSecret extends Webhook {
 export interface NewWebhook {
   channelId: string;
   url: string;
-  events: WebhookEvent[];
+  events: WebhookEventName[];
   /** Generated (256-bit random, hex) when absent. */
   secret?: string;
 }
@@ -68,8 +57,8 @@ interface WebhookRow {
 }
 
 function toWebhook(row: WebhookRow): WebhookWithSecret {
-  const events = (JSON.parse(row.events) as unknown[]).filter((e): e is WebhookEvent =>
-    (webhookEvents as readonly unknown[]).includes(e),
+  const events = (JSON.parse(row.events) as unknown[]).filter((e): e is WebhookEventName =>
+    (webhookEventNames as readonly unknown[]).includes(e),
   );
   return {
     id: row.id,

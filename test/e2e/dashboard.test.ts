@@ -50,6 +50,8 @@ describe.skipIf(skipReason !== '')(
     let page: Page;
     let clip: string;
     const timings: string[] = [];
+    /** What the browser refused under the server's Content-Security-Policy, on any page. */
+    const cspViolations: string[] = [];
     const cleanups: (() => Promise<unknown>)[] = [];
     const started = Date.now();
 
@@ -96,6 +98,10 @@ describe.skipIf(skipReason !== '')(
       context = await browser.newContext({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
       page = await context.newPage();
       page.setDefaultTimeout(uiTimeoutMs);
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+          cspViolations.push(message.text());
+      });
       lap('server, nginx, clip and browser up');
     });
 
@@ -267,6 +273,27 @@ describe.skipIf(skipReason !== '')(
       lap('ended');
     });
 
+    it('makes a read-only API token from Settings, which reads status and may change nothing', async () => {
+      await goTo('Settings');
+      await page.getByLabel('Token name').fill('grafana');
+      await page.getByLabel('Scope').selectOption('read');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      const token = (await page.locator('.secret-once code').textContent()) ?? '';
+      expect(token).toMatch(/^rst_/);
+      const read = (path: string, method = 'GET') =>
+        fetch(`${server.httpBase}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+      expect((await read('/api/status')).status).toBe(200);
+      expect((await read('/api/channels/main/rotate-key', 'POST')).status).toBe(403);
+      await page.getByRole('button', { name: 'Done' }).click();
+      // Listed with its scope.
+      await page
+        .locator('.token-list li')
+        .filter({ hasText: 'grafana' })
+        .getByText('read', { exact: true })
+        .waitFor();
+      lap('token with a scope');
+    });
+
     it('lists the platforms page (screenshot) and the OBS setup with the key hidden until revealed', async () => {
       await goTo('Platforms');
       await page.getByTestId('platform-row').nth(1).waitFor();
@@ -299,6 +326,10 @@ describe.skipIf(skipReason !== '')(
 
       await page.getByRole('button', { name: 'Log out' }).click();
       await page.getByLabel('Admin password').waitFor();
+    });
+
+    it('breaks no rule of the Content-Security-Policy on any page it visited', () => {
+      expect(cspViolations).toEqual([]);
     });
   },
 );

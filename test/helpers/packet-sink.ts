@@ -29,7 +29,7 @@ export async function startPacketSink(): Promise<PacketSink> {
     session.on('publish', () => {
       publishes++;
     });
-    session.on('media', (packet) => {
+    session.setMediaSink((packet) => {
       packets.push({ ...packet, payload: Buffer.from(packet.payload) });
     });
   });

@@ -53,7 +53,9 @@ export function findRtmpModule(): string | undefined {
  * Which peers are missing, as a human reason for `describe.skipIf(...)`; empty when all are there.
  * Keys: ffmpeg, ffprobe, nginx (with the rtmp module), stunnel, openssl.
  */
-export function missingPeers(...peers: ('ffmpeg' | 'ffprobe' | 'nginx' | 'stunnel' | 'openssl')[]): string {
+export function missingPeers(
+  ...peers: ('ffmpeg' | 'ffprobe' | 'nginx' | 'stunnel' | 'openssl' | 'curl')[]
+): string {
   const missing: string[] = [];
   for (const peer of peers) {
     switch (peer) {
@@ -70,6 +72,9 @@ export function missingPeers(...peers: ('ffmpeg' | 'ffprobe' | 'nginx' | 'stunne
         break;
       case 'openssl':
         if (!findProgram('openssl')) missing.push('openssl (apt-get install openssl)');
+        break;
+      case 'curl':
+        if (!findProgram('curl')) missing.push('curl (apt-get install curl)');
         break;
     }
   }

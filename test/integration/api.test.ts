@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi, type ApiBackend, type PlatformDto, type StatusDto } from '../../src/api/index.js';
-import type { ManualAction } from '../../src/channel/continuity.js';
+import type { ChannelAction } from '../../src/contract/index.js';
 import {
   ControlPlane,
-  type ChannelLiveStatus,
+  type LiveChannelStatus,
   type FallbackUploads,
   type LiveView,
-} from '../../src/core/control-plane.js';
+} from '../../src/control/control-plane.js';
 import { defaultParams, type RenditionParams } from '../../src/fallback/params.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -21,11 +21,11 @@ const twitchKey = 'live_987654321_VerySecretTwitchKey';
 /** A LiveView the test controls: records every notification, reports whatever status it is given. */
 class FakeLive implements LiveView {
   readonly calls: string[] = [];
-  readonly statuses = new Map<string, ChannelLiveStatus>();
+  readonly statuses = new Map<string, LiveChannelStatus>();
   failStatus = false;
   failNotify = false;
 
-  channelStatus(channelId: string): ChannelLiveStatus | undefined {
+  channelStatus(channelId: string): LiveChannelStatus | undefined {
     if (this.failStatus) throw new Error('secret internal detail /var/lib/restream');
     return this.statuses.get(channelId);
   }
@@ -39,7 +39,7 @@ class FakeLive implements LiveView {
     this.calls.push(`keys:${channelId}`);
   }
 
-  channelAction(channelId: string, action: ManualAction): string | undefined {
+  channelAction(channelId: string, action: ChannelAction): string | undefined {
     this.calls.push(`action:${channelId}:${action}`);
     return undefined;
   }
@@ -235,6 +235,7 @@ describe('health and authentication', () => {
         prefix: secret.slice(0, 8),
         createdAt: expect.any(String) as unknown,
         lastUsedAt: expect.any(String) as unknown,
+        scope: 'admin',
       },
     ]);
     expect((await call('DELETE', `/api/tokens/${id}`, { auth: session })).statusCode).toBe(200);

@@ -16,13 +16,14 @@ import {
   type PlatformDto,
   type PresetDto,
 } from '../../src/api/index.js';
-import { defaultContinuitySettings, type ContinuitySettings } from '../../src/channel/continuity.js';
+import { defaultContinuitySettings } from '../../src/channel/continuity.js';
+import type { ContinuitySettings } from '../../src/contract/index.js';
 import {
   ControlPlane,
-  type ChannelLiveStatus,
+  type LiveChannelStatus,
   type FallbackUploads,
   type LiveView,
-} from '../../src/core/control-plane.js';
+} from '../../src/control/control-plane.js';
 import { defaultParams, type RenditionParams } from '../../src/fallback/params.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -44,7 +45,7 @@ class RecordingLive implements LiveView {
     this.#store = store;
   }
 
-  channelStatus(): ChannelLiveStatus | undefined {
+  channelStatus(): LiveChannelStatus | undefined {
     return undefined;
   }
 
@@ -512,7 +513,7 @@ describe('presets', () => {
 
 const missing = missingPeers('ffmpeg', 'nginx');
 
-interface LiveChannelStatus {
+interface ChannelLiveStatus {
   id: string;
   onAir: boolean;
   mode: string;
@@ -522,8 +523,8 @@ interface LiveChannelStatus {
   outputs: { name: string; state: string }[];
 }
 
-async function channelStatus(test: TestServer, id: string): Promise<LiveChannelStatus | undefined> {
-  const { body } = await test.api<{ channels: LiveChannelStatus[] }>('GET', '/api/status');
+async function channelStatus(test: TestServer, id: string): Promise<ChannelLiveStatus | undefined> {
+  const { body } = await test.api<{ channels: ChannelLiveStatus[] }>('GET', '/api/status');
   return body.channels.find((c) => c.id === id);
 }
 
@@ -612,7 +613,7 @@ describe.skipIf(missing !== '')(`channels with real peers ${missing}`, () => {
     // OBS of the deleted channel is disconnected, and its key opens nothing any more.
     await studioObs.waitForExit(10_000);
     expect(test.server.store.channels.matchKey(studio.body.streamKey)).toBeUndefined();
-    const { body } = await test.api<{ channels: LiveChannelStatus[] }>('GET', '/api/status');
+    const { body } = await test.api<{ channels: ChannelLiveStatus[] }>('GET', '/api/status');
     expect(body.channels.map((c) => c.id)).toEqual(['main']);
     expect((await test.api('GET', '/api/platforms?channelId=studio')).status).toBe(404);
     // The other channel never noticed.

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createDialer } from '../../src/relay/dial.js';
+import { createDialer } from '../../src/shared/dial.js';
 import { listenReceiver, publishTestStream, type Publisher } from '../helpers/ffmpeg.js';
 import {
   checkTimeline,

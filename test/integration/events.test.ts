@@ -7,7 +7,7 @@
 import fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { ApiBackend, EventSubscription } from '../../src/api/backend.js';
-import type { ServerEventDto } from '../../src/api/dto.js';
+import type { ServerEventDto } from '../../src/contract/index.js';
 import { registerEventRoutes } from '../../src/api/events-routes.js';
 import { publishTestStream } from '../helpers/ffmpeg.js';
 import { startNginxRtmp } from '../helpers/nginx-rtmp.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
-import { createDialer } from '../../src/relay/dial.js';
+import { createDialer } from '../../src/shared/dial.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { publishTestStream, listenReceiver } from '../helpers/ffmpeg.js';
 import { checkTimeline, decodeErrors, probePackets, probeStreams } from '../helpers/ffprobe.js';

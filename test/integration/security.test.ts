@@ -13,7 +13,7 @@ import { join, relative } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/api/index.js';
-import { ControlPlane, type FallbackUploads, type LiveView } from '../../src/core/control-plane.js';
+import { ControlPlane, type FallbackUploads, type LiveView } from '../../src/control/control-plane.js';
 import { ServerSession } from '../../src/rtmp/server-session.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -67,9 +67,17 @@ async function withCookie(
   httpBase: string,
   method: string,
   path: string,
-  options: { cookie?: string; origin?: string; referer?: string; token?: string; body?: unknown } = {},
+  options: {
+    cookie?: string;
+    origin?: string;
+    referer?: string;
+    fetchSite?: string;
+    token?: string;
+    body?: unknown;
+  } = {},
 ): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
   const headers: Record<string, string> = {};
+  if (options.fetchSite !== undefined) headers['sec-fetch-site'] = options.fetchSite;
   if (options.cookie !== undefined) headers['cookie'] = options.cookie;
   if (options.origin !== undefined) headers['origin'] = options.origin;
   if (options.referer !== undefined) headers['referer'] = options.referer;
@@ -154,14 +162,18 @@ describe('cross-origin (CSRF) refusal', () => {
 
   const forbidden = { error: 'FORBIDDEN', message: 'cross-origin request refused' };
 
-  it('refuses a cookie-authenticated change without a same-origin Origin or Referer', async () => {
+  it('refuses a cookie-authenticated change from a page that is not ours', async () => {
     const own = test.httpBase;
     const port = new URL(own).port;
-    const post = (headers: { origin?: string; referer?: string }) =>
+    const post = (headers: { origin?: string; referer?: string; fetchSite?: string }) =>
       withCookie(own, 'POST', '/api/tokens', { cookie, body: { name: 'from-page' }, ...headers });
     for (const headers of [
-      {},
+      // A browser that says the request is not same-origin, without naming the origin.
+      { fetchSite: 'cross-site' },
+      { fetchSite: 'same-site' },
+      { fetchSite: 'none' },
       { origin: 'https://evil.example' },
+      { origin: 'https://evil.example', fetchSite: 'same-origin' },
       { origin: 'null' },
       { origin: 'not a url' },
       { origin: `https://127.0.0.1:${port}` },
@@ -178,7 +190,11 @@ describe('cross-origin (CSRF) refusal', () => {
     expect(tokens.body.map((t) => t.name)).not.toContain('from-page');
 
     expect((await post({ origin: own })).status).toBe(201);
+    expect((await post({ origin: own, fetchSite: 'same-origin' })).status).toBe(201);
     expect((await post({ referer: `${own}/dashboard/platforms?x=1` })).status).toBe(201);
+    // Neither Origin, Referer nor Sec-Fetch-Site: not a browser (curl with a cookie jar), so no page
+    // can have made it.
+    expect((await post({})).status).toBe(201);
     for (const [method, path] of [
       ['PUT', '/api/platforms/x'],
       ['DELETE', '/api/tokens/x'],
@@ -214,7 +230,10 @@ describe('cross-origin (CSRF) refusal', () => {
       (await withCookie(own, 'POST', '/api/auth/login', { body: { password: testPassword } })).status,
     ).toBe(200);
     // A forged logout is refused as well; the session lives on.
-    expect((await withCookie(own, 'POST', '/api/auth/logout', { cookie })).status).toBe(403);
+    expect((await withCookie(own, 'POST', '/api/auth/logout', { cookie, origin: evil })).status).toBe(403);
+    expect(
+      (await withCookie(own, 'POST', '/api/auth/logout', { cookie, fetchSite: 'cross-site' })).status,
+    ).toBe(403);
     expect((await withCookie(own, 'GET', '/api/status', { cookie })).status).toBe(200);
     expect((await withCookie(own, 'POST', '/api/auth/logout', { cookie, origin: own })).status).toBe(200);
     expect((await withCookie(own, 'GET', '/api/status', { cookie })).status).toBe(401);
@@ -336,7 +355,7 @@ class InProcessApi {
   readonly store: Store;
   readonly app: FastifyInstance;
 
-  constructor(options: { trustProxy?: boolean; sessionTtlMs?: number } = {}) {
+  constructor(options: { trustProxy?: string; sessionTtlMs?: number } = {}) {
     this.store = openStore(this.dir, { now: () => this.clock });
     const backend = new ControlPlane({
       store: this.store,
@@ -352,7 +371,7 @@ class InProcessApi {
       backend,
       logger: silentLogger,
       now: () => this.clock,
-      trustProxy: options.trustProxy ?? false,
+      ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     });
   }
 
@@ -393,7 +412,7 @@ describe('sessions expire', () => {
 describe('behind a reverse proxy', () => {
   let api: InProcessApi;
   beforeEach(() => {
-    api = new InProcessApi({ trustProxy: true });
+    api = new InProcessApi({ trustProxy: 'loopback' });
   });
   afterEach(() => api.close());
 

@@ -1,7 +1,7 @@
 /** `restream fallback FILE --to URL`: a clip, conformed and looped to a real receiving platform. */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runStandaloneFallback } from '../../src/core/standalone-fallback.js';
+import { runStandaloneFallback } from '../../src/engine/standalone-fallback.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { listenReceiver } from '../helpers/ffmpeg.js';
 import { checkTimeline, decodeErrors, probePackets, probeStreams } from '../helpers/ffprobe.js';

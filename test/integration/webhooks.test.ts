@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
-import { verifySignature } from '../../src/core/webhooks.js';
+import { verifySignature } from '../../src/observability/webhook-sender.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { publishTestStream } from '../helpers/ffmpeg.js';
 import { missingPeers } from '../helpers/programs.js';

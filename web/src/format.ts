@@ -63,6 +63,8 @@ export function reasonText(reason: SwitchReason | null): string {
       return 'switched by hand';
     case 'fallback-timeout':
       return 'the fallback ran out of time';
+    case 'key-rotated':
+      return 'the stream key was rotated';
   }
 }
 

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Continuity,
-  defaultContinuitySettings,
-  type ContinuitySettings,
-  type ModeChange,
-} from '../../../src/channel/continuity.js';
+import { Continuity, defaultContinuitySettings } from '../../../src/channel/continuity.js';
+import type { ContinuitySettings, ModeChange } from '../../../src/contract/index.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
 function setup(settings: Partial<ContinuitySettings> = {}): {

@@ -138,10 +138,11 @@ describe('Output against a platform', () => {
 
     const { near, far, platform } = pipedPlatform(() => ({ ok: true }));
     const received: MediaPacket[] = [];
-    platform.on('media', (packet) => received.push(packet));
+    platform.setMediaSink((packet) => received.push(packet));
     const output = new Output(
       { id: 'd1', name: 'Slow', url: 'rtmp://127.0.0.1:1/app/key', enabled: true },
-      { feed: program, dial: () => Promise.resolve(near), queueLimitBytes: 64 * 1024 },
+      // Each tick's writes leave at its end (no coalescing interval), so a stalled pipe shows at once.
+      { feed: program, dial: () => Promise.resolve(near), queueLimitBytes: 64 * 1024, flushIntervalMs: 0 },
     );
     outputs.push(output);
     output.start();

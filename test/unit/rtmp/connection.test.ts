@@ -1,4 +1,4 @@
-import { duplexPair, type Duplex } from 'node:stream';
+import { Duplex, duplexPair } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ChunkReader, type RtmpMessage } from '../../../src/rtmp/chunk-reader.js';
 import { encodeChunks } from '../../../src/rtmp/chunk-writer.js';
@@ -92,5 +92,64 @@ describe('RtmpConnection', () => {
     for (let i = 0; i < 3; i++) send(media(3000));
     await waitFor(() => acks(received).length === 2, { what: 'the ack at the peer window', timeoutMs: 2000 });
     expect(acks(received)[1]).toBe(server.bytesRead);
+  });
+});
+
+/** A stream that records each write the connection hands it: one entry per write(v), its chunks. */
+function recordingStream(): { stream: Duplex; writes: Buffer[][] } {
+  const writes: Buffer[][] = [];
+  const stream = new Duplex({
+    read() {
+      // nothing to read
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      writes.push([chunk]);
+      callback();
+    },
+    writev(chunks, callback) {
+      writes.push(chunks.map((c) => c.chunk as Buffer));
+      callback();
+    },
+  });
+  return { stream, writes };
+}
+
+const bytes = (tag: number): Buffer => Buffer.alloc(100, tag);
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('RtmpConnection write coalescing', () => {
+  it('sends media written over the flush interval in one vectored write, in order', async () => {
+    const { stream, writes } = recordingStream();
+    const connection = new RtmpConnection(stream, 'server', { flushIntervalMs: 40 });
+    for (let i = 1; i <= 5; i++) connection.sendEncoded(bytes(i));
+    await nextTurn();
+    // Still waiting for the interval: nothing has left in this turn.
+    expect(writes).toEqual([]);
+    for (let i = 6; i <= 10; i++) connection.sendEncoded(bytes(i));
+    await waitFor(() => writes.length > 0, { what: 'the flush', timeoutMs: 2000 });
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.map((b) => b[0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('never holds a command: it leaves at the end of the tick and takes the waiting media with it', async () => {
+    const { stream, writes } = recordingStream();
+    const connection = new RtmpConnection(stream, 'server', { flushIntervalMs: 10_000 });
+    connection.sendEncoded(bytes(1));
+    connection.send({ typeId: MessageType.commandAmf0, streamId: 0, timestamp: 0, payload: bytes(2) });
+    await nextTurn();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.map((b) => b.length)).toEqual([100, expect.any(Number)]);
+    connection.close('done');
+  });
+
+  it('without an interval, sends each tick’s writes together as before', async () => {
+    const { stream, writes } = recordingStream();
+    const connection = new RtmpConnection(stream, 'server');
+    connection.sendEncoded(bytes(1));
+    connection.sendEncoded(bytes(2));
+    await nextTurn();
+    connection.sendEncoded(bytes(3));
+    await nextTurn();
+    expect(writes.map((w) => w.map((b) => b[0]))).toEqual([[1, 2], [3]]);
   });
 });

@@ -1,8 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashPassword, openStore, verifyPassword, type Store } from '../../../src/store/index.js';
+import {
+  databaseFileName,
+  hashPassword,
+  openStore,
+  verifyPassword,
+  type Store,
+} from '../../../src/store/index.js';
 
 let dir: string;
 let store: Store;
@@ -56,11 +65,11 @@ describe('AuthRepo', () => {
   });
 
   it('takes the password from the environment, replacing a stored one', async () => {
-    expect(await store.auth.ensureAdminPassword('first')).toBeUndefined();
-    expect(await store.auth.verifyAdminPassword('first')).toBe(true);
-    await store.auth.ensureAdminPassword('second');
-    expect(await store.auth.verifyAdminPassword('first')).toBe(false);
-    expect(await store.auth.verifyAdminPassword('second')).toBe(true);
+    expect(await store.auth.ensureAdminPassword('first-password')).toBeUndefined();
+    expect(await store.auth.verifyAdminPassword('first-password')).toBe(true);
+    await store.auth.ensureAdminPassword('second-password');
+    expect(await store.auth.verifyAdminPassword('first-password')).toBe(false);
+    expect(await store.auth.verifyAdminPassword('second-password')).toBe(true);
   });
 
   it('refuses every password while none is set', async () => {
@@ -72,8 +81,8 @@ describe('AuthRepo', () => {
     const created = store.auth.createToken('ci');
     expect(created.token).toMatch(/^rst_[\w-]{43}$/);
     expect(created.prefix).toBe(created.token.slice(0, 8));
-    expect(store.auth.checkToken(created.token)).toBe(true);
-    expect(store.auth.checkToken(`${created.token}x`)).toBe(false);
+    expect(store.auth.checkToken(created.token)).toBe('admin');
+    expect(store.auth.checkToken(`${created.token}x`)).toBeUndefined();
     const [listed] = store.auth.listTokens();
     expect(listed).toEqual({
       id: created.id,
@@ -81,10 +90,11 @@ describe('AuthRepo', () => {
       prefix: created.prefix,
       createdAt: created.createdAt,
       lastUsedAt: '2025-01-01T00:00:00.000Z',
+      scope: 'admin',
     });
     expect(JSON.stringify(store.auth.listTokens())).not.toContain(created.token);
     store.auth.revokeToken(created.id);
-    expect(store.auth.checkToken(created.token)).toBe(false);
+    expect(store.auth.checkToken(created.token)).toBeUndefined();
     expect(() => {
       store.auth.revokeToken(created.id);
     }).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
@@ -108,6 +118,65 @@ describe('AuthRepo', () => {
     store.close();
     store = openStore(dir, { now: () => clock });
     expect(store.auth.checkSession(session)).toBe(true);
-    expect(store.auth.checkToken(token)).toBe(true);
+    expect(store.auth.checkToken(token)).toBe('admin');
+  });
+
+  it('gives a token the scope it was made with', () => {
+    const read = store.auth.createToken('grafana', 'read');
+    expect(store.auth.checkToken(read.token)).toBe('read');
+    expect(store.auth.listTokens().map((t) => [t.name, t.scope])).toEqual([['grafana', 'read']]);
+  });
+
+  it('ends a session left unused for the idle time, and keeps one in use', () => {
+    const idleMs = 10 * 60_000;
+    const used = store.auth.createSession(24 * 3600_000);
+    const idle = store.auth.createSession(24 * 3600_000);
+    for (let minute = 0; minute < 30; minute++) {
+      clock += 60_000;
+      expect(store.auth.checkSession(used, idleMs)).toBe(true);
+    }
+    expect(store.auth.checkSession(idle, idleMs)).toBe(false);
+    // Gone for good, even for a caller without an idle limit.
+    expect(store.auth.checkSession(idle)).toBe(false);
+  });
+
+  it('refuses a start-up admin password shorter than the one rule', async () => {
+    await expect(store.auth.ensureAdminPassword('x')).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(store.auth.ensureAdminPassword('           a')).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+    expect(await store.auth.ensureAdminPassword('twelve-chars')).toBeUndefined();
+  });
+});
+
+describe('the token-scope migration', () => {
+  it('keeps tokens and sessions made before scopes: tokens become admin, sessions stay live', () => {
+    const old = mkdtempSync(join(tmpdir(), 'restream-mig-'));
+    const migrations = fileURLToPath(new URL('../../../src/store/migrations/', import.meta.url));
+    const before = join(old, 'migrations');
+    mkdirSync(before);
+    for (const file of readdirSync(migrations).filter((f) => f < '004'))
+      copyFileSync(join(migrations, file), join(before, file));
+    const data = join(old, 'data');
+    openStore(data, { migrationsDir: before, now: () => clock }).close();
+    // Rows as the code before scopes wrote them.
+    const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+    const raw = new BetterSqlite3(join(data, databaseFileName));
+    raw
+      .prepare('INSERT INTO api_tokens (id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run('t1', 'old script', sha256('rst_old'), 'rst_old', 'x');
+    const session = 'an-old-session-cookie';
+    raw
+      .prepare('INSERT INTO sessions (id, created_at, expires_at_ms) VALUES (?, ?, ?)')
+      .run(sha256(session), 'x', clock + 60_000);
+    raw.close();
+    const upgraded = openStore(data, { now: () => clock });
+    try {
+      expect(upgraded.auth.checkToken('rst_old')).toBe('admin');
+      expect(upgraded.auth.checkSession(session, 3600_000)).toBe(true);
+    } finally {
+      upgraded.close();
+      rmSync(old, { recursive: true, force: true });
+    }
   });
 });

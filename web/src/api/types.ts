@@ -28,8 +28,9 @@ export type {
   StatusDto,
   SwitchReason,
   TokenDto,
+  TokenScope,
   UploadFallbackDto,
   WebhookDto,
   WebhookEventName,
   WebhookInput,
-} from '../../../src/api/dto.js';
+} from '../../../src/contract/index.js';

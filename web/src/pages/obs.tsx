@@ -80,7 +80,7 @@ export function ObsPage() {
         <ConfirmButton
           className="btn btn-danger-ghost"
           title="Make a new stream key?"
-          message="The current key stops working for new connections: update OBS with the new key before you next go live. A stream running now is not cut."
+          message="The current key stops working at once: a stream running on it is cut (your platforms get the fallback) until OBS reconnects with the new key."
           confirmLabel="Make a new key"
           danger
           onConfirm={async () => {

@@ -4,9 +4,11 @@ import type {
   CreatedTokenDto,
   CreatedWebhookDto,
   TokenDto,
+  TokenScope,
   WebhookDto,
   WebhookEventName,
 } from '../api/types.js';
+import { webhookEventNames } from '../api/contract.js';
 import { useApiData } from '../api/use-api-data.js';
 import { ConfirmButton, Field, Notice, SecretOnce } from '../components/ui.js';
 import { useApp } from '../context.js';
@@ -16,11 +18,19 @@ import { clockTime } from '../format.js';
 
 type Errors = Record<string, string>;
 
+/** What each token scope allows, as the picker and the list say it. */
+const scopeLabels: Record<TokenScope, string> = {
+  read: 'Read: status, events, metrics, history',
+  admin: 'Admin: everything, platforms and keys included',
+};
+
 export function Tokens() {
   const list = useApiData<TokenDto[]>('/api/tokens');
   const tokens = list.data ?? [];
   const load = list.reload;
   const [name, setName] = useState('');
+  // Least privilege first: a dashboard, Grafana or Prometheus needs only to read.
+  const [scope, setScope] = useState<TokenScope>('read');
   const [errors, setErrors] = useState<Errors>({});
   const [created, setCreated] = useState<CreatedTokenDto | null>(null);
 
@@ -28,7 +38,7 @@ export function Tokens() {
     event.preventDefault();
     setErrors({});
     try {
-      setCreated(await api<CreatedTokenDto>('POST', '/api/tokens', { name: name.trim() }));
+      setCreated(await api<CreatedTokenDto>('POST', '/api/tokens', { name: name.trim(), scope }));
       setName('');
       await load();
     } catch (err) {
@@ -59,7 +69,8 @@ export function Tokens() {
           {tokens.map((token) => (
             <li key={token.id}>
               <span>
-                <strong>{token.name}</strong> <span className="mono muted">{token.prefix}…</span>
+                <strong>{token.name}</strong> <span className="mono muted">{token.prefix}…</span>{' '}
+                <span className="badge">{token.scope}</span>
                 <br />
                 <span className="muted small">
                   created {new Date(token.createdAt).toLocaleDateString()}
@@ -101,6 +112,23 @@ export function Tokens() {
             />
           )}
         </Field>
+        <Field label="Scope" error={errors['scope']}>
+          {(props) => (
+            <select
+              {...props}
+              value={scope}
+              onChange={(e) => {
+                setScope(e.target.value as TokenScope);
+              }}
+            >
+              {Object.entries(scopeLabels).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
         <button type="submit" className="btn">
           Create token
         </button>
@@ -110,13 +138,14 @@ export function Tokens() {
   );
 }
 
-const webhookEvents: { id: WebhookEventName; label: string }[] = [
-  { id: 'went-live', label: 'Went live' },
-  { id: 'fallback', label: 'Fallback started' },
-  { id: 'back-to-live', label: 'Back to live' },
-  { id: 'ended', label: 'Stream ended' },
-  { id: 'destination-failed', label: 'A platform failed' },
-];
+const webhookEventLabels: Readonly<Record<WebhookEventName, string>> = {
+  'went-live': 'Went live',
+  fallback: 'Fallback started',
+  'back-to-live': 'Back to live',
+  ended: 'Stream ended',
+  'destination-failed': 'A platform failed',
+};
+const webhookEvents = webhookEventNames.map((id) => ({ id, label: webhookEventLabels[id] }));
 
 export function Webhooks() {
   const { channel } = useApp();

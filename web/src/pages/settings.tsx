@@ -1,6 +1,7 @@
 import { useState, type SyntheticEvent } from 'react';
 import { api, fieldErrors } from '../api/client.js';
 import type { ChannelDetailDto, ChannelSettingsDto, CleanStopAction } from '../api/types.js';
+import { minPasswordLength, settingLimits, type LimitedSetting } from '../api/contract.js';
 import { ConfirmButton, Field, Notice, NumberField } from '../components/ui.js';
 import { useApp } from '../context.js';
 import { Tokens, Webhooks } from './settings-integrations.js';
@@ -26,13 +27,25 @@ function toMs(text: string, unitMs: number): number {
   return text.trim() === '' || !Number.isFinite(value) ? Number.NaN : Math.round(value * unitMs);
 }
 
+/** A setting's limits (the contract's, as the API checks them) in the form's unit. */
+function range(setting: LimitedSetting, unitMs: number): { min: number; max: number } {
+  const { min, max } = settingLimits[setting];
+  return { min: min / unitMs, max: max / unitMs };
+}
+
+const stallRange = range('stallTimeoutMs', 1000);
+const timeoutRange = range('fallbackTimeoutMs', 60_000);
+const graceRange = range('cleanStopGraceMs', 1000);
+const kbpsRange = range('thresholdKbps', 1);
+const windowRange = range('windowMs', 1000);
+
 /** What each continuity field accepts, in the form's units (the API's messages are in ms). */
 const rangeHints: Readonly<Record<string, string>> = {
-  stallTimeoutMs: 'Enter 0.25 to 60 seconds.',
-  fallbackTimeoutMs: 'Enter 0 to 1440 minutes.',
-  cleanStopGraceMs: 'Enter 0 to 3600 seconds.',
-  'lowBitrate.thresholdKbps': 'Enter 1 to 100000 kbps.',
-  'lowBitrate.windowMs': 'Enter 1 to 600 seconds.',
+  stallTimeoutMs: `Enter ${stallRange.min} to ${stallRange.max} seconds.`,
+  fallbackTimeoutMs: `Enter ${timeoutRange.min} to ${timeoutRange.max} minutes.`,
+  cleanStopGraceMs: `Enter ${graceRange.min} to ${graceRange.max} seconds.`,
+  'lowBitrate.thresholdKbps': `Enter ${kbpsRange.min} to ${kbpsRange.max} kbps.`,
+  'lowBitrate.windowMs': `Enter ${windowRange.min} to ${windowRange.max} seconds.`,
 };
 
 const cleanStopLabels: Record<CleanStopAction, string> = {
@@ -122,9 +135,9 @@ function ContinuityForm({
         <NumberField
           label="Stall after (seconds without media)"
           error={errors['stallTimeoutMs']}
-          hint="0.25 to 60 s"
-          min={0.25}
-          max={60}
+          hint={`${stallRange.min} to ${stallRange.max} s`}
+          min={stallRange.min}
+          max={stallRange.max}
           step={0.25}
           value={stall}
           onChange={setStall}
@@ -132,9 +145,9 @@ function ContinuityForm({
         <NumberField
           label="After a drop or stall, end the stream after (minutes of fallback)"
           error={errors['fallbackTimeoutMs']}
-          hint="0 to 1440 minutes"
-          min={0}
-          max={1440}
+          hint={`${timeoutRange.min} to ${timeoutRange.max} minutes`}
+          min={timeoutRange.min}
+          max={timeoutRange.max}
           step={1}
           value={timeout}
           onChange={setTimeoutText}
@@ -160,8 +173,8 @@ function ContinuityForm({
           label="Grace period (seconds)"
           error={errors['cleanStopGraceMs']}
           hint="With “grace period, then end”: an accidental stop/start recovers."
-          min={0}
-          max={3600}
+          min={graceRange.min}
+          max={graceRange.max}
           step={1}
           value={grace}
           disabled={action !== 'fallback-then-end'}
@@ -184,7 +197,7 @@ function ContinuityForm({
           <NumberField
             label="Below (kbps)"
             error={errors['lowBitrate.thresholdKbps'] ?? errors['lowBitrate']}
-            min={1}
+            min={kbpsRange.min}
             value={lowKbps}
             onChange={setLowKbps}
             integer
@@ -192,8 +205,8 @@ function ContinuityForm({
           <NumberField
             label="For (seconds)"
             error={errors['lowBitrate.windowMs']}
-            min={1}
-            max={600}
+            min={windowRange.min}
+            max={windowRange.max}
             value={lowWindow}
             onChange={setLowWindow}
             integer
@@ -360,7 +373,11 @@ function PasswordChange() {
             />
           )}
         </Field>
-        <Field label="New password" error={errors['newPassword']} hint="At least 12 characters.">
+        <Field
+          label="New password"
+          error={errors['newPassword']}
+          hint={`At least ${minPasswordLength} characters.`}
+        >
           {(props) => (
             <input
               {...props}
