@@ -241,6 +241,7 @@ describe.skipIf(missing !== '')(`fallback media with real ffmpeg ${missing}`, ()
       expect(loop.headers.metadata).toBeDefined();
       expect(loop.loopDurationMs).toBeGreaterThanOrEqual(4990);
       expect(loop.loopDurationMs).toBeLessThanOrEqual(5060);
+      loop.close(); // it holds the rendition open
     });
 
     it('pads a portrait clip (never stretches it): black bars left and right', async () => {
@@ -318,6 +319,7 @@ describe.skipIf(missing !== '')(`fallback media with real ffmpeg ${missing}`, ()
     if (/ drawtext /.test(filters)) expect(maxLuma(rows.slice(70, 110), 0, p.width)).toBeGreaterThan(200);
     const loop = await LoopSource.open(out);
     expect(paramsFromHeaders(loop.headers.video, loop.headers.audio, p.fps)).toMatchObject(p);
+    loop.close();
   });
 
   describe('FallbackLibrary', () => {
