@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultContinuityOptions, runContinuity, type ContinuityResult } from './continuity.js';
 import { runTrackCases, trackCasesTable, type TrackCaseResult } from './continuity-tracks.js';
+import { inputCasesTable, runInputCases, type InputCaseResult } from './continuity-inputs.js';
 import { runOne, type RunResult } from './measure.js';
 import { runSlowSink, type SlowSinkResult } from './slow-sink.js';
 import { previewTable, runPreview, type PreviewResult } from './preview.js';
@@ -238,6 +239,7 @@ async function main(): Promise<void> {
   let continuity: ContinuityResult | undefined;
   let preview: PreviewResult | undefined;
   let tracks: TrackCaseResult[] | undefined;
+  let inputs: InputCaseResult[] | undefined;
   try {
     sink = await startNginx('sink', [{ name: 'sink' }], true);
     for (const n of options.continuityOnly ? [] : options.ns) {
@@ -276,6 +278,8 @@ async function main(): Promise<void> {
       );
       log('continuity (issue #11): video-only and audio-only inputs through a drop and a stall');
       tracks = await runTrackCases(log);
+      log('continuity (issue #11): other encoders, a drop and a stall each');
+      inputs = await runInputCases(log);
     }
   } finally {
     await sink?.stop();
@@ -341,10 +345,20 @@ async function main(): Promise<void> {
       trackCasesTable(tracks),
       '',
     );
+  if (inputs !== undefined) {
+    out.push(
+      '',
+      '### Continuity (issue #11): other encoders through a drop and a stall, at an ffmpeg receiver',
+      '',
+      inputCasesTable(inputs),
+      '',
+    );
+  }
   const notes = results.flatMap((r) => r.notes.map((n) => `- ${r.system} N=${r.n}: ${n}`));
   if (slow !== undefined) notes.push(...slow.notes.map((n) => `- slow sink: ${n}`));
   if (continuity !== undefined) notes.push(...continuity.notes.map((n) => `- continuity: ${n}`));
   for (const t of tracks ?? []) notes.push(...t.notes.map((n) => `- ${t.input}: ${n}`));
+  for (const r of inputs ?? []) notes.push(...r.notes.map((n) => `- ${r.name}: ${n}`));
   if (notes.length > 0) out.push('Notes:', ...notes.slice(0, 40), '');
   console.log(out.join('\n'));
 
@@ -365,6 +379,7 @@ async function main(): Promise<void> {
     continuity,
     preview,
     tracks,
+    inputs,
     verdicts,
   };
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);

@@ -186,7 +186,7 @@ export interface FallbackJobDto {
   id: string;
   /** The channel the upload is for. */
   channelId: string;
-  /** The rendition it makes, e.g. `'h264-high-1280x720-30fps-48000hz-2ch'`. */
+  /** The rendition it makes, e.g. `'h264-1280x720-48000hz-2ch-30fps-high'`. */
   key: string;
   /** Where it is. */
   state: FallbackJobState;

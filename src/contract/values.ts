@@ -74,6 +74,20 @@ export const audioCodecNames = ['aac', 'mp3', 'opus', 'flac', 'ac3', 'eac3', 'ot
 /** One of {@link audioCodecNames}. */
 export type AudioCodecName = (typeof audioCodecNames)[number];
 
+/**
+ * Video codecs a fallback rendition can be made in (Debian's ffmpeg has libx264, libx265, libsvtav1),
+ * spelt as ffmpeg spells them: the first segment of a rendition key (`h264-1280x720-…`), which the API
+ * shows. The live stream's `avc` ({@link videoCodecNames}) is made as `h264`.
+ */
+export const renditionCodecs = ['h264', 'hevc', 'av1'] as const;
+/** One of {@link renditionCodecs}. */
+export type RenditionCodec = (typeof renditionCodecs)[number];
+
+/** Profile families a rendition is encoded in: H.264 baseline/main/high, HEVC main/main10, AV1 main. */
+export const renditionProfiles = ['baseline', 'main', 'high', 'main10'] as const;
+/** One of {@link renditionProfiles}. */
+export type RenditionProfile = (typeof renditionProfiles)[number];
+
 /** What a webhook can be told about. */
 export const webhookEventNames = [
   'went-live',

@@ -21,8 +21,8 @@ import { acceptedAudioCodecs, acceptedCodecs } from '../relay/presets.js';
 import type { Player } from '../ingest/ingest-server.js';
 import { keyframeStart } from '../rtmp/index.js';
 import type { Publisher, PublisherEnd } from '../ingest/publisher.js';
-import { paramsFromHeaders, type RenditionParams } from '../fallback/params.js';
-import { oneTrackParams } from '../fallback/one-track-params.js';
+import { LiveParams } from '../fallback/live-params.js';
+import type { RenditionParams } from '../fallback/params.js';
 import { InputStats } from './input-stats.js';
 import { FallbackSource, type FallbackFiles } from './fallback-source.js';
 import { attachRtmpViewer } from './rtmp-viewer.js';
@@ -181,9 +181,11 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     const input = new InputStats();
     this.#input = input;
     this.#switcher.resetSource('live');
+    const learned = new LiveParams();
     publisher.setMediaSink((packet) => {
       input.observe(packet, this.#options.clock.now());
-      if (packet.header) this.#learnParams(input);
+      const params = learned.observe(packet);
+      if (params) this.#fallback.setParams(params);
       const result = this.#switcher.push('live', packet);
       if (packet.header) return;
       // Stall detection watches what reaches the program: a publisher that sends only what cannot be
@@ -305,15 +307,6 @@ export class ChannelRuntime extends TypedEmitter<ChannelRuntimeEvents> {
     this.#log.info({ reason }, 'channel off air');
     for (const { output } of this.#outputs.values()) output.stop(true);
     this.program.reset();
-  }
-
-  #learnParams(input: InputStats): void {
-    const headers = input.headers;
-    const fps = input.snapshot().fps ?? undefined;
-    const params =
-      paramsFromHeaders(headers.video, headers.audio, fps) ??
-      oneTrackParams(headers.video, headers.audio, fps, this.#fallback.params);
-    if (params) this.#fallback.setParams(params);
   }
 
   #onPublisherEnd(publisher: Publisher, how: PublisherEnd, reason: string): void {

@@ -78,7 +78,10 @@ export class FallbackSource {
       let choice = this.#files.current(this.#channelId, params);
       if (!choice) choice = { file: await this.#files.slate(params), kind: 'slate' };
       const loop = await LoopSource.open(choice.file, this.#clock);
-      if (generation !== this.#generation) return;
+      if (generation !== this.#generation) {
+        loop.close();
+        return;
+      }
       this.#loop = loop;
       this.kind = choice.kind;
       loop.on('packet', this.#onPacket);
@@ -97,7 +100,7 @@ export class FallbackSource {
     this.#generation++;
     this.#playing = false;
     this.kind = undefined;
-    this.#loop?.stop();
+    this.#loop?.close(); // releases the rendition file
     this.#loop?.removeAllListeners();
     this.#loop = undefined;
   }

@@ -68,7 +68,7 @@ export async function runStandaloneFallback(
       outputs,
       stop: () => {
         for (const output of outputs) output.stop(true);
-        loop.stop();
+        loop.close();
         rmSync(dir, { recursive: true, force: true });
       },
     };

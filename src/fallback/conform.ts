@@ -2,8 +2,16 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { silentLogger, type Logger } from '../shared/logger.js';
+import { remuxMp4ToEflv } from './eflv-remux.js';
 import { FallbackError } from './errors.js';
-import { defaultPrograms, probeMedia, runProgram, type FfmpegPrograms, type ProbedMedia } from './ffmpeg.js';
+import {
+  defaultPrograms,
+  probeMedia,
+  runProgram,
+  UPLOAD_INPUT_OPTIONS,
+  type FfmpegPrograms,
+  type ProbedMedia,
+} from './ffmpeg.js';
 import type { RenditionParams } from './params.js';
 
 /** Options of {@link conform} and {@link renderSlate}. */
@@ -24,7 +32,11 @@ export interface ConformOptions {
 
 /** Keyframe interval platforms ask for (YouTube, Twitch: 2 s). */
 const GOP_SEC = 2;
-const SLATE_SEC = 10;
+/**
+ * A static card loops invisibly, so two GOPs are enough, and they render in a fraction of the time of
+ * ten seconds: at 1080p60 on a busy machine the slate for new parameters must be ready before a drop.
+ */
+const SLATE_SEC = 4;
 const SLATE_COLOR = '0x101820';
 /** Rendition bitrate: ~0.1 bit per pixel per frame, enough for a clip that is looped, within a platform's cap. */
 const BITS_PER_PIXEL = 0.1;
@@ -55,12 +67,12 @@ export async function conform(
   const vf = [
     'yadif=deint=interlaced', // only touches frames flagged interlaced (camcorder uploads)
     `fps=${fpsArg(params.fps)}`,
-    `scale=${params.width}:${params.height}:force_original_aspect_ratio=decrease:force_divisible_by=2`,
+    `scale=${params.width}:${params.height}:force_original_aspect_ratio=decrease:force_divisible_by=2${scaleColour(params)}`,
     `pad=${params.width}:${params.height}:(ow-iw)/2:(oh-ih)/2:color=black`,
     'setsar=1',
-    'format=yuv420p',
+    `format=${params.profile === 'main10' ? 'yuv420p10le' : 'yuv420p'}`,
   ].join(',');
-  const args = ['-i', input];
+  const args = [...UPLOAD_INPUT_OPTIONS, '-i', input];
   if (probe.audio) {
     // async=1:first_pts=0 fills a late-starting track with silence; apad lets -shortest/-t cut it at the
     // video's end, so a slightly short audio track never shortens the video.
@@ -72,12 +84,12 @@ export async function conform(
   args.push('-vf', vf, ...encodeArgs(params));
   // -t bounds the infinite silence/padding even where ffmpeg 5.1's -shortest overshoots.
   args.push('-t', durationSec.toFixed(3), '-shortest', '-map_metadata', '-1', '-map_chapters', '-1');
-  await runToFile(args, output, durationSec, options);
+  await runToFile(params.codec, args, output, durationSec, options);
 }
 
 /**
  * Renders the built-in slate for `params`: a dark card with `text` (when this ffmpeg has drawtext and a
- * font is installed; plain otherwise, logged), silent audio, 10 s, encoded exactly like {@link conform}.
+ * font is installed; plain otherwise, logged), silent audio, 4 s, encoded exactly like {@link conform}.
  */
 export async function renderSlate(
   output: string,
@@ -93,13 +105,20 @@ export async function renderSlate(
     '-map', '0:V:0', '-map', '1:a:0',
   ]; // prettier-ignore
   const tail = [...encodeArgs(params), '-t', String(SLATE_SEC)];
+  const slateFormat = `format=${params.profile === 'main10' ? 'yuv420p10le' : 'yuv420p'}`;
   if (font !== undefined && text !== '') {
     const size = Math.max(12, Math.round(params.height / 14));
     const drawtext =
       `drawtext=fontfile=${escapeFilterValue(font)}:expansion=none:text=${escapeFilterValue(text)}` +
       `:fontcolor=white:fontsize=${size}:x=(w-text_w)/2:y=(h-text_h)/2`;
     try {
-      await runToFile([...inputs, '-vf', `${drawtext},format=yuv420p`, ...tail], output, SLATE_SEC, options);
+      await runToFile(
+        params.codec,
+        [...inputs, '-vf', `${drawtext},${slateFormat}`, ...tail],
+        output,
+        SLATE_SEC,
+        options,
+      );
       return;
     } catch (err) {
       if (options.signal?.aborted || (err instanceof FallbackError && err.code === 'FFMPEG_MISSING'))
@@ -109,7 +128,7 @@ export async function renderSlate(
   } else {
     logger.warn('ffmpeg has no drawtext filter or no font is installed: the slate has no text');
   }
-  await runToFile([...inputs, '-vf', 'format=yuv420p', ...tail], output, SLATE_SEC, options);
+  await runToFile(params.codec, [...inputs, '-vf', slateFormat, ...tail], output, SLATE_SEC, options);
 }
 
 /** The video and audio encoder settings shared by conform and slate: what platforms must see unchanged. */
@@ -118,18 +137,72 @@ function encodeArgs(p: RenditionParams): string[] {
   const kbps = Math.round(
     Math.min(MAX_VIDEO_KBPS, Math.max(MIN_VIDEO_KBPS, (p.width * p.height * p.fps * BITS_PER_PIXEL) / 1000)),
   );
+  const pixFmt = p.profile === 'main10' ? 'yuv420p10le' : 'yuv420p';
+  // Closed GOP of exactly 2 s: keyint = min-keyint, no scene-cut keyframes, and forced keys on the 2 s
+  // grid so a fractional frame rate (29.97) cannot drift off it.
+  const gopArgs = ['-g', gop, '-keyint_min', gop, '-force_key_frames', `expr:gte(t,n_forced*${GOP_SEC})`];
+  const rate = ['-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`];
+  let video: string[];
+  switch (p.codec) {
+    case 'h264':
+      video = [
+        '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', p.profile, '-pix_fmt', pixFmt,
+        ...(p.level === undefined ? [] : ['-level:v', p.level]),
+        '-sc_threshold', '0', '-x264-params', `keyint=${gop}:min-keyint=${gop}:scenecut=0:open-gop=0`,
+        ...gopArgs, ...rate,
+      ]; // prettier-ignore
+      break;
+    case 'hevc': {
+      const level = p.level === undefined ? '' : `:level-idc=${p.level}`;
+      video = [
+        '-c:v', 'libx265', '-preset', 'veryfast', '-profile:v', p.profile, '-pix_fmt', pixFmt, '-tag:v', 'hvc1',
+        '-x265-params', `keyint=${gop}:min-keyint=${gop}:scenecut=0:open-gop=0:log-level=error${level}`,
+        ...gopArgs, ...rate,
+      ]; // prettier-ignore
+      break;
+    }
+    case 'av1':
+      // SVT-AV1 is the fast AV1 encoder Debian ships; its key frames are closed (intra refresh type 2).
+      video = ['-c:v', 'libsvtav1', '-preset', '10', '-pix_fmt', pixFmt, ...gopArgs, '-b:v', `${kbps}k`];
+      break;
+  }
   return [
-    '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', p.profile, '-pix_fmt', 'yuv420p',
-    // Closed GOP of exactly 2 s: keyint = min-keyint, no scene-cut keyframes, and forced keys on the 2 s
-    // grid so a fractional frame rate (29.97) cannot drift off it.
-    '-g', gop, '-keyint_min', gop, '-sc_threshold', '0',
-    '-x264-params', `keyint=${gop}:min-keyint=${gop}:scenecut=0:open-gop=0`,
-    '-force_key_frames', `expr:gte(t,n_forced*${GOP_SEC})`,
-    '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`,
+    ...video,
+    ...colourArgs(p),
+    // Debian's ffmpeg has no HE-AAC encoder (no libfdk_aac): an HE-AAC live gets AAC-LC at the rate and
+    // channel count its decoder outputs, which is what players hear and show.
     '-c:a', 'aac', '-profile:a', 'aac_low', '-b:a', `${Math.min(320, 64 * p.channels)}k`,
     '-ar', String(p.sampleRate), '-ac', String(p.channels),
   ]; // prettier-ignore
 }
+
+/** The live stream's colour description, tagged in the rendition's VUI / sequence header. */
+function colourArgs(p: RenditionParams): string[] {
+  const c = p.colour;
+  if (c === undefined) return [];
+  return [
+    '-color_primaries', String(c.primaries), '-color_trc', String(c.transfer),
+    '-colorspace', String(c.matrix), '-color_range', c.fullRange ? 'pc' : 'tv',
+  ]; // prettier-ignore
+}
+
+/** The scale filter's output matrix and range, so the pixels are what the tags say. */
+function scaleColour(p: RenditionParams): string {
+  const c = p.colour;
+  if (c === undefined) return '';
+  const matrix = MATRIX_NAMES[c.matrix];
+  return `${matrix === undefined ? '' : `:out_color_matrix=${matrix}`}:out_range=${c.fullRange ? 'pc' : 'tv'}`;
+}
+
+/** H.273 matrix_coefficients → swscale's names. */
+const MATRIX_NAMES: Partial<Record<number, string>> = {
+  1: 'bt709',
+  5: 'bt601',
+  6: 'bt601',
+  9: 'bt2020',
+  4: 'fcc',
+  7: 'smpte240m',
+};
 
 /** 29.97 → 30000/1001 (the exact NTSC rate); integers as they are; anything else to the ms. */
 function fpsArg(fps: number): string {
@@ -140,6 +213,7 @@ function fpsArg(fps: number): string {
 
 /** Runs ffmpeg into `output.partial` and renames it over `output` only when ffmpeg succeeded. */
 async function runToFile(
+  codec: RenditionParams['codec'],
   args: string[],
   output: string,
   durationSec: number,
@@ -150,9 +224,12 @@ async function runToFile(
   const head = ['-hide_banner', '-nostdin', '-nostats', '-v', 'error', '-y', '-progress', 'pipe:1'];
   options.onProgress?.(0);
   try {
+    // ffmpeg 5.1 writes only H.264 into FLV: HEVC and AV1 go through an MP4, remuxed to E-FLV below.
+    const direct = codec === 'h264';
+    const target = direct ? ['-f', 'flv', partial] : ['-f', 'mp4', `${partial}.mp4`];
     const result = await runProgram(
       (options.programs ?? defaultPrograms).ffmpeg,
-      [...head, ...args, '-f', 'flv', partial],
+      [...head, ...args, ...target],
       {
         ...pick(options),
         progress: true,
@@ -167,6 +244,8 @@ async function runToFile(
         `ffmpeg exited ${result.code}: ${lastLines(result.stderrTail) || 'no message'}`,
       );
     }
+    if (!direct)
+      await remuxMp4ToEflv(`${partial}.mp4`, partial, options.programs ?? defaultPrograms, options.signal);
     if ((await stat(partial)).size === 0)
       throw new FallbackError('CONFORM_FAILED', 'ffmpeg wrote an empty file');
     // Checked just before the rename: an abort (a newer upload, shutdown) must not publish an old rendition.
@@ -176,6 +255,8 @@ async function runToFile(
   } catch (err) {
     await rm(partial, { force: true });
     throw err;
+  } finally {
+    await rm(`${partial}.mp4`, { force: true });
   }
   options.onProgress?.(100);
 }

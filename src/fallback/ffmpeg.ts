@@ -1,4 +1,5 @@
 /** ffprobe + ffmpeg as the judges of an upload: what it holds, and whether it is whole. */
+import { open } from 'node:fs/promises';
 import { FallbackError } from './errors.js';
 import {
   defaultPrograms,
@@ -15,6 +16,26 @@ export {
   type RunOptions,
   type RunResult,
 } from './child-process.js';
+
+/**
+ * The demuxers an upload may be read with: real media containers only. Never a playlist (hls), a
+ * concat list, an image sequence (image2) or anything else that makes ffmpeg open other files: a
+ * crafted upload must not read the server's own files into a fallback. av_match_list matches any name
+ * of a demuxer's list, so 'mov' stands for 'mov,mp4,m4a,3gp,3g2,mj2' and 'matroska' for 'matroska,webm'.
+ */
+export const ALLOWED_DEMUXERS = ['mov', 'matroska', 'flv', 'mpegts', 'avi'] as const;
+
+/** What the uploader is told is accepted. */
+const ACCEPTED_TEXT = 'MP4/MOV, Matroska/WebM, FLV, MPEG-TS or AVI';
+
+/**
+ * Input options that go before every `-i` of an upload: only the allowed demuxers, only local files
+ * (no http/concat/subfile… protocols a demuxer might follow), and no external MP4 data references.
+ */
+export const UPLOAD_INPUT_OPTIONS: readonly string[] = Object.freeze([
+  '-format_whitelist', ALLOWED_DEMUXERS.join(','),
+  '-protocol_whitelist', 'file',
+]); // prettier-ignore
 
 /** What {@link probeMedia} learnt about an upload. */
 export interface ProbedMedia {
@@ -66,30 +87,39 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
     runProgram(program, args, { ...more, ...(options.signal ? { signal: options.signal } : {}) });
   const probe = await run(
     programs.ffprobe,
-    ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file],
+    ['-v', 'error', ...UPLOAD_INPUT_OPTIONS, '-show_streams', '-show_format', '-of', 'json', file],
     {
       timeoutMs: PROBE_TIMEOUT_MS,
     },
   );
   const stderr = hidePath(probe.stderrTail, file).trim();
   if (probe.code !== 0) {
-    if (TRUNCATION.test(stderr) && /moov atom not found/i.test(stderr)) {
+    if (/moov atom not found/i.test(stderr) && (await looksLikeMp4(file))) {
       throw new FallbackError(
         'TRUNCATED',
         'the file is incomplete: its MP4 index is missing (the copy or the recording was cut short)',
         ffmpegSaid(stderr),
       );
     }
-    throw new FallbackError('NOT_MEDIA', 'not a video file we can read', ffmpegSaid(stderr));
+    const what = await sniffText(file);
+    if (what !== undefined || /not on whitelist/i.test(stderr)) {
+      throw new FallbackError(
+        'NOT_MEDIA',
+        `${what ?? 'the file'} is not an accepted video file: upload ${ACCEPTED_TEXT}`,
+        ffmpegSaid(stderr),
+      );
+    }
+    throw new FallbackError('NOT_MEDIA', 'not a media file we can read', ffmpegSaid(stderr));
   }
   const json = parseJson(probe.stdout) as {
     streams?: RawStream[];
     format?: { format_name?: string; duration?: string };
   };
   const formatName = json.format?.format_name ?? '';
-  // ffprobe reads images and ANSI text as one-frame "video"; a fallback needs a moving clip.
-  if (/(^|,)(image2|tty)(,|$)|_pipe(,|$)/.test(formatName)) {
-    throw new FallbackError('NOT_MEDIA', `a ${formatName} file is not a video clip`);
+  // The whitelist already refused every other demuxer; this says so in words if ffprobe ever differs.
+  const names = formatName.split(',');
+  if (!ALLOWED_DEMUXERS.some((d) => names.includes(d))) {
+    throw new FallbackError('NOT_MEDIA', `a '${formatName}' file is not accepted: upload ${ACCEPTED_TEXT}`);
   }
   const streams = json.streams ?? [];
   const v = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
@@ -136,7 +166,7 @@ async function checkIntegrity(
   const more = { progress: true, watch: TRUNCATION, timeoutMs: CHECK_TIMEOUT_MS };
   const demux = await run(
     programs.ffmpeg,
-    [...base, '-i', file, ...maps, '-c', 'copy', '-f', 'null', '-'],
+    [...base, ...UPLOAD_INPUT_OPTIONS, '-i', file, ...maps, '-c', 'copy', '-f', 'null', '-'],
     more,
   );
   const problem = demux.matches[0];
@@ -164,7 +194,17 @@ async function checkIntegrity(
       `the file ends at ${found} s but says it lasts ${declared.toFixed(1)} s`,
     );
   }
-  const head = ['-t', String(HEAD_DECODE_SEC), '-i', file, ...maps, '-f', 'null', '-'];
+  const head = [
+    '-t',
+    String(HEAD_DECODE_SEC),
+    ...UPLOAD_INPUT_OPTIONS,
+    '-i',
+    file,
+    ...maps,
+    '-f',
+    'null',
+    '-',
+  ];
   const decode = await run(programs.ffmpeg, [...base, ...head], more);
   if (decode.code !== 0 || decode.frames === 0) {
     const last = decode.stderrTail.trim().split('\n').at(-1) ?? '';
@@ -179,6 +219,36 @@ async function checkIntegrity(
 /** ffmpeg's own words, kept as the error's cause (for logs) rather than shown to the uploader. */
 function ffmpegSaid(stderr: string): { cause: Error } {
   return { cause: new Error(stderr || 'ffmpeg gave no reason') };
+}
+
+/** Whether the file starts with an MP4 box (ftyp, mdat…): then a missing index means a cut upload, not noise. */
+async function looksLikeMp4(file: string): Promise<boolean> {
+  const head = await readHead(file, 12);
+  return /^(ftyp|moov|mdat|free|skip|wide|pnot)$/.test(head.toString('latin1', 4, 8));
+}
+
+async function readHead(file: string, bytes: number): Promise<Buffer> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const buf = Buffer.alloc(bytes);
+      const { bytesRead } = await handle.read(buf, 0, bytes, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+/** Names a text file that ffmpeg would treat as a list of other files, for a refusal the uploader understands. */
+async function sniffText(file: string): Promise<string | undefined> {
+  const head = (await readHead(file, 4096)).toString('latin1');
+  if (/^(\xEF\xBB\xBF)?\s*#EXTM3U/.test(head)) return 'an HLS/M3U playlist';
+  if (/^\s*ffconcat\b/.test(head) || /^\s*file\s+\S/m.test(head)) return 'a concat list';
+  if (/^\s*\[playlist\]|^\s*<\?xml|^\s*<(smil|MPD|asx)/i.test(head)) return 'a playlist';
+  return undefined;
 }
 
 function parseJson(text: string): unknown {

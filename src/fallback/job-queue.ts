@@ -11,6 +11,7 @@ export type JobWork = (signal: AbortSignal, onProgress: (percent: number) => voi
 
 interface Task {
   job: FallbackJob;
+  source: string;
   work: JobWork;
   controller: AbortController;
   /** Settles when the job ends; rejects with its error. */
@@ -43,9 +44,11 @@ export class JobQueue {
     kind: FallbackJob['kind'],
     key: string,
     work: JobWork,
+    /** What the job makes its file from (an upload's id): jobs for different sources are not the same. */
+    source = '',
   ): { job: FallbackJob; done: Promise<void> } {
     const same = this.#tasks.find(
-      (t) => t.job.channelId === channelId && t.job.kind === kind && t.job.key === key,
+      (t) => t.job.channelId === channelId && t.job.kind === kind && t.job.key === key && t.source === source,
     );
     if (same !== undefined) return { job: { ...same.job }, done: same.done };
     if (this.#closed) throw new FallbackError('CONFORM_FAILED', 'the fallback library is closed');
@@ -67,7 +70,7 @@ export class JobQueue {
       };
     });
     done.catch(() => undefined); // only some callers await it: never an unhandled rejection
-    const task: Task = { job, work, controller: new AbortController(), done, settle };
+    const task: Task = { job, source, work, controller: new AbortController(), done, settle };
     this.#tasks.push(task);
     this.#changed(job);
     this.#pump();
@@ -80,8 +83,8 @@ export class JobQueue {
   }
 
   /** Aborts matching jobs (queued ones fail at once) and resolves when all of them have ended. */
-  async cancel(match: (job: FallbackJob) => boolean, reason: string): Promise<void> {
-    const tasks = this.#tasks.filter((t) => match(t.job));
+  async cancel(match: (job: FallbackJob, source: string) => boolean, reason: string): Promise<void> {
+    const tasks = this.#tasks.filter((t) => match(t.job, t.source));
     for (const task of tasks) {
       const err = new FallbackError('CONFORM_FAILED', reason);
       if (task.job.state === 'queued') this.#finish(task, err);

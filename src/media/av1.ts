@@ -1,6 +1,6 @@
 import { BitReader } from './bit-reader.js';
 import { MediaError, wrapMediaErrors } from './errors.js';
-import type { VideoConfig } from './codec-config.js';
+import type { ColourDescription, VideoConfig } from './codec-config.js';
 
 /**
  * AV1CodecConfigurationRecord (AV1 Codec ISO Media File Format Binding, section 2.3.3), the body of an
@@ -32,7 +32,7 @@ function parse(record: Buffer): VideoConfig {
   const levelIdx = b1 & 0x1f;
   const tier = b2 >>> 7;
   const bitDepth = b2 & 0x40 ? (b2 & 0x20 ? 12 : 10) : 8;
-  const { width, height } = parseAv1SequenceHeader(findSequenceHeader(record, 4));
+  const { width, height, colour } = parseAv1SequenceHeader(findSequenceHeader(record, 4));
   return {
     codec: 'av1',
     profile: PROFILE_NAMES[profile] ?? `Profile ${profile}`,
@@ -41,6 +41,7 @@ function parse(record: Buffer): VideoConfig {
     width,
     height,
     codecString: `av01.${profile}.${String(levelIdx).padStart(2, '0')}${tier ? 'H' : 'M'}.${String(bitDepth).padStart(2, '0')}`,
+    ...(colour !== undefined && { colour }),
   };
 }
 
@@ -82,9 +83,13 @@ function findSequenceHeader(buf: Buffer, start: number): Buffer {
  *  frame_width_bits_minus_1 f(4) frame_height_bits_minus_1 f(4)
  *  max_frame_width_minus_1 f(n) max_frame_height_minus_1 f(n)
  */
-export function parseAv1SequenceHeader(obu: Buffer): { width: number; height: number } {
+export function parseAv1SequenceHeader(obu: Buffer): {
+  width: number;
+  height: number;
+  colour?: ColourDescription;
+} {
   const r = new BitReader(obu);
-  r.readBits(3); // seq_profile
+  const seqProfile = r.readBits(3);
   r.readBit(); // still_picture
   const reduced = r.readFlag();
   if (reduced) {
@@ -121,5 +126,52 @@ export function parseAv1SequenceHeader(obu: Buffer): { width: number; height: nu
   }
   const widthBits = r.readBits(4) + 1;
   const heightBits = r.readBits(4) + 1;
-  return { width: r.readBits(widthBits) + 1, height: r.readBits(heightBits) + 1 };
+  const width = r.readBits(widthBits) + 1;
+  const height = r.readBits(heightBits) + 1;
+  let colour: ColourDescription | undefined;
+  try {
+    colour = readColourConfig(r, seqProfile, reduced);
+  } catch {
+    colour = undefined; // a header cut after the size still tells the size
+  }
+  return colour === undefined ? { width, height } : { width, height, colour };
+}
+
+const SELECT_SCREEN_CONTENT_TOOLS = 2;
+const CP_BT709 = 1;
+const TC_SRGB = 13;
+const MC_IDENTITY = 0;
+const UNSPECIFIED = 2;
+
+/**
+ * The rest of sequence_header_obu() (AV1 spec 5.5.1) to color_config() (5.5.2): frame id lengths, tool
+ * flags, order hints, superres/cdef/restoration, then high_bitdepth [twelve_bit] [mono_chrome]
+ * color_description_present [color_primaries f(8) transfer_characteristics f(8) matrix_coefficients f(8)]
+ * color_range f(1) (implied full for sRGB identity).
+ */
+function readColourConfig(r: BitReader, seqProfile: number, reduced: boolean): ColourDescription {
+  if (!reduced && r.readFlag()) r.readBits(4 + 3); // frame id length fields
+  r.readBits(3); // use_128x128_superblock, enable_filter_intra, enable_intra_edge_filter
+  if (!reduced) {
+    r.readBits(4); // interintra, masked compound, warped motion, dual filter
+    const orderHint = r.readFlag();
+    if (orderHint) r.readBits(2); // enable_jnt_comp, enable_ref_frame_mvs
+    const forceScreenContent = r.readFlag() ? SELECT_SCREEN_CONTENT_TOOLS : r.readBit();
+    if (forceScreenContent > 0 && !r.readFlag()) r.readBit(); // seq_choose_integer_mv, seq_force_integer_mv
+    if (orderHint) r.readBits(3); // order_hint_bits_minus_1
+  }
+  r.readBits(3); // enable_superres, enable_cdef, enable_restoration
+  const highBitdepth = r.readFlag();
+  if (seqProfile === 2 && highBitdepth) r.readBit(); // twelve_bit
+  const mono = seqProfile === 1 ? false : r.readFlag();
+  let primaries = UNSPECIFIED;
+  let transfer = UNSPECIFIED;
+  let matrix = UNSPECIFIED;
+  if (r.readFlag()) {
+    primaries = r.readBits(8);
+    transfer = r.readBits(8);
+    matrix = r.readBits(8);
+  }
+  const srgb = !mono && primaries === CP_BT709 && transfer === TC_SRGB && matrix === MC_IDENTITY;
+  return { primaries, transfer, matrix, fullRange: srgb ? true : r.readFlag() };
 }

@@ -22,6 +22,20 @@ export interface VideoConfig {
   height: number;
   /** e.g. 'avc1.64001f' */
   codecString: string;
+  /** The colour description of the SPS VUI (AVC, HEVC) or sequence header (AV1), when the stream carries one. */
+  colour?: ColourDescription;
+}
+
+/** ITU-T H.273 code points, as the SPS VUI carries them (1 = BT.709, 6 = BT.601 525, 9 = BT.2020 …). */
+export interface ColourDescription {
+  /** colour_primaries. */
+  primaries: number;
+  /** transfer_characteristics. */
+  transfer: number;
+  /** matrix_coefficients. */
+  matrix: number;
+  /** video_full_range_flag: 0-255 ('pc') rather than 16-235 ('tv'). */
+  fullRange: boolean;
 }
 
 /** Audio codec of a tag, from the legacy SoundFormat or the Enhanced RTMP v2 FourCC (named by the contract). */

@@ -1,6 +1,6 @@
 import { BitReader, unescapeRbsp } from './bit-reader.js';
 import { MediaError, wrapMediaErrors } from './errors.js';
-import type { VideoConfig } from './codec-config.js';
+import type { ColourDescription, VideoConfig } from './codec-config.js';
 
 /**
  * HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 8.3.3.1.2), the body of an HEVC SequenceStart:
@@ -39,7 +39,7 @@ function parse(record: Buffer): VideoConfig {
   const compatibility = record.readUInt32BE(2);
   const levelIdc = record.readUInt8(12);
   const sps = findSps(record);
-  const { width, height } = parseHevcSps(unescapeRbsp(sps.subarray(2)));
+  const { width, height, colour } = parseHevcSps(unescapeRbsp(sps.subarray(2)));
   return {
     codec: 'hevc',
     profile: hevcProfileName(profileIdc),
@@ -47,6 +47,7 @@ function parse(record: Buffer): VideoConfig {
     width,
     height,
     codecString: hevcCodecString(record, profileSpace, tier, profileIdc, compatibility, levelIdc),
+    ...(colour !== undefined && { colour }),
   };
 }
 
@@ -77,7 +78,7 @@ function findSps(record: Buffer): Buffer {
  *  chroma_format_idc ue(v), (separate_colour_plane_flag u1), pic_width_in_luma_samples ue(v),
  *  pic_height_in_luma_samples ue(v), conformance_window_flag u(1), (offsets left/right/top/bottom ue(v)).
  */
-export function parseHevcSps(rbsp: Buffer): { width: number; height: number } {
+export function parseHevcSps(rbsp: Buffer): { width: number; height: number; colour?: ColourDescription } {
   const r = new BitReader(rbsp);
   r.readBits(4); // sps_video_parameter_set_id
   const maxSubLayersMinus1 = r.readBits(3);
@@ -103,7 +104,102 @@ export function parseHevcSps(rbsp: Buffer): { width: number; height: number } {
     height -= subHeightC * (top + bottom);
   }
   if (width <= 0 || height <= 0) throw new MediaError('CONFIG_MALFORMED', `SPS size ${width}x${height}`);
-  return { width, height };
+  let colour: ColourDescription | undefined;
+  try {
+    colour = readSpsColour(r, maxSubLayersMinus1);
+  } catch {
+    colour = undefined; // the size is what matters most; an SPS we cannot walk further has no colour for us
+  }
+  return colour === undefined ? { width, height } : { width, height, colour };
+}
+
+const EXTENDED_SAR = 255;
+const UNSPECIFIED = 2;
+
+/**
+ * The rest of seq_parameter_set_rbsp() after the conformance window (H.265 7.3.2.2.1), walked to the VUI's
+ * colour description (E.2.1): bit depths, poc lsb, sub-layer ordering, block sizes, scaling lists, AMP/SAO,
+ * PCM, short-term RPS (7.3.7), long-term refs, TMVP, strong intra smoothing, then
+ * vui_parameters_present u1: aspect_ratio_info [idc u8 [= 255: u16 u16]], overscan [u1],
+ * video_signal_type [video_format u3 full_range u1 colour_description [primaries u8 transfer u8 matrix u8]].
+ */
+function readSpsColour(r: BitReader, maxSubLayersMinus1: number): ColourDescription | undefined {
+  r.readUE(); // bit_depth_luma_minus8
+  r.readUE(); // bit_depth_chroma_minus8
+  const log2MaxPocLsb = r.readUE() + 4;
+  const orderingForAll = r.readFlag();
+  for (let i = orderingForAll ? 0 : maxSubLayersMinus1; i <= maxSubLayersMinus1; i++) {
+    r.readUE(); // sps_max_dec_pic_buffering_minus1
+    r.readUE(); // sps_max_num_reorder_pics
+    r.readUE(); // sps_max_latency_increase_plus1
+  }
+  for (let i = 0; i < 6; i++) r.readUE(); // coding/transform block sizes, transform hierarchy depths
+  if (r.readFlag() && r.readFlag()) skipScalingListData(r);
+  r.readBit(); // amp_enabled_flag
+  r.readBit(); // sample_adaptive_offset_enabled_flag
+  if (r.readFlag()) {
+    r.readBits(8); // pcm sample bit depths (4 + 4)
+    r.readUE(); // log2_min_pcm_luma_coding_block_size_minus3
+    r.readUE(); // log2_diff_max_min_pcm_luma_coding_block_size
+    r.readBit(); // pcm_loop_filter_disabled_flag
+  }
+  const sets = r.readUE();
+  if (sets > 64) throw new MediaError('CONFIG_MALFORMED', `SPS num_short_term_ref_pic_sets ${sets}`);
+  const deltaPocs: number[] = [];
+  for (let i = 0; i < sets; i++) deltaPocs.push(skipShortTermRefPicSet(r, i, deltaPocs));
+  if (r.readFlag()) {
+    const longTerm = r.readUE();
+    if (longTerm > 32) throw new MediaError('CONFIG_MALFORMED', `SPS num_long_term_ref_pics_sps ${longTerm}`);
+    for (let i = 0; i < longTerm; i++) r.skipBits(log2MaxPocLsb + 1);
+  }
+  r.readBit(); // sps_temporal_mvp_enabled_flag
+  r.readBit(); // strong_intra_smoothing_enabled_flag
+  if (!r.readFlag()) return undefined; // no VUI
+  if (r.readFlag() && r.readBits(8) === EXTENDED_SAR) r.readBits(32);
+  if (r.readFlag()) r.readBit();
+  if (!r.readFlag()) return undefined;
+  r.readBits(3); // video_format
+  const fullRange = r.readFlag();
+  if (!r.readFlag()) return { primaries: UNSPECIFIED, transfer: UNSPECIFIED, matrix: UNSPECIFIED, fullRange };
+  return { primaries: r.readBits(8), transfer: r.readBits(8), matrix: r.readBits(8), fullRange };
+}
+
+/** scaling_list_data() (H.265 7.3.4): only read to get past it. */
+function skipScalingListData(r: BitReader): void {
+  for (let sizeId = 0; sizeId < 4; sizeId++) {
+    for (let matrixId = 0; matrixId < 6; matrixId += sizeId === 3 ? 3 : 1) {
+      if (!r.readFlag()) {
+        r.readUE(); // scaling_list_pred_matrix_id_delta
+        continue;
+      }
+      if (sizeId > 1) r.readSE(); // scaling_list_dc_coef_minus8
+      const coefficients = Math.min(64, 1 << (4 + (sizeId << 1)));
+      for (let i = 0; i < coefficients; i++) r.readSE();
+    }
+  }
+}
+
+/** st_ref_pic_set(idx) in an SPS (H.265 7.3.7); returns its NumDeltaPocs for the sets predicted from it. */
+function skipShortTermRefPicSet(r: BitReader, idx: number, deltaPocs: readonly number[]): number {
+  if (idx !== 0 && r.readFlag()) {
+    // inter_ref_pic_set_prediction: from the set just before (delta_idx_minus1 is only in slice headers).
+    r.readBit(); // delta_rps_sign
+    r.readUE(); // abs_delta_rps_minus1
+    let count = 0;
+    for (let j = 0; j <= (deltaPocs[idx - 1] ?? 0); j++) {
+      const used = r.readFlag();
+      if (used || r.readFlag()) count++; // use_delta_flag, inferred 1 when used
+    }
+    return count;
+  }
+  const negative = r.readUE();
+  const positive = r.readUE();
+  if (negative + positive > 32) throw new MediaError('CONFIG_MALFORMED', 'SPS short-term RPS too large');
+  for (let i = 0; i < negative + positive; i++) {
+    r.readUE(); // delta_poc_minus1
+    r.readBit(); // used_by_curr_pic_flag
+  }
+  return negative + positive;
 }
 
 /** profile_tier_level(1, maxNumSubLayersMinus1) (H.265 7.3.3): general part is 88 + 8 bits. */

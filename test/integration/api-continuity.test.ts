@@ -25,6 +25,7 @@ import { silentLogger } from '../../src/shared/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
 const liveParams: RenditionParams = {
+  codec: 'h264',
   width: 1920,
   height: 1080,
   fps: 60,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnPeer } from '../helpers/process.js';
 import { missingPeers, requireProgram } from '../helpers/programs.js';
+import { waitFor } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
@@ -51,6 +52,13 @@ describe.skipIf(missing !== '')(`fallback preview ${missing}`, () => {
       body: form,
     });
     expect(response.status).toBe(202);
+    // The upload becomes the channel's clip (and its original served) once it is conformed.
+    const { job } = (await response.json()) as { job: { id: string } };
+    await waitFor(
+      async () =>
+        (await test.api<{ state: string }>('GET', `/api/fallback/jobs/${job.id}`)).body.state === 'done',
+      { what: 'the upload conformed', timeoutMs: 60_000 },
+    );
     return token;
   }
 

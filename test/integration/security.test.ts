@@ -497,6 +497,13 @@ describe('body size caps and upload names', () => {
     expect(accepted.status, accepted.text).toBe(202);
     const traversal = await upload(escapes[0]!, clip);
     expect(traversal.status, traversal.text).toBe(202);
+    // An upload becomes the channel's clip once it is conformed.
+    const { job } = JSON.parse(traversal.text) as { job: { id: string } };
+    await waitFor(
+      async () =>
+        (await test.api<{ state: string }>('GET', `/api/fallback/jobs/${job.id}`)).body.state === 'done',
+      { what: 'the upload conformed', timeoutMs: 60_000 },
+    );
 
     // The name is kept for display only, as its last segment.
     const fallback = await test.api<{ info: { original: { name: string } | null } }>(

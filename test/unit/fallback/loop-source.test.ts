@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flvHeader, flvTag, type FlvTag } from '../../../src/media/flv-file.js';
 import { encodeMetadata } from '../../../src/media/metadata.js';
@@ -264,5 +267,62 @@ describe('LoopSource', () => {
     ]);
     expect(() => LoopSource.fromBuffer(audioOnly)).toThrow(FallbackError);
     expect(() => LoopSource.fromBuffer(Buffer.from('hello'))).toThrow(/not an FLV/);
+  });
+});
+
+describe('LoopSource from a file', () => {
+  /** A 6 s rendition at 30 fps with 40 kB frames (about 7 MB, several times the read-ahead). */
+  function bigRendition(): Buffer {
+    const tags: FlvTag[] = [
+      { kind: 'video', timestamp: 0, payload: Buffer.from([0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1f]) },
+      { kind: 'audio', timestamp: 0, payload: Buffer.from([0xaf, 0, 0x11, 0x90]) },
+    ];
+    const media: FlvTag[] = [];
+    for (let i = 0; i < 180; i++) {
+      const frame = Buffer.alloc(40_000, i);
+      frame.set([i % 60 === 0 ? 0x17 : 0x27, 1, 0, 0, 0]);
+      media.push({ kind: 'video', timestamp: Math.round((i * 1000) / 30), payload: frame });
+    }
+    for (let k = 0; (k * 1024 * 1000) / 48000 < 6000; k++) {
+      media.push({
+        kind: 'audio',
+        timestamp: Math.round((k * 1024 * 1000) / 48000),
+        payload: Buffer.from([0xaf, 1, k & 0xff, k >> 8]),
+      });
+    }
+    media.sort((a, b) => a.timestamp - b.timestamp);
+    return Buffer.concat([flvHeader(true, true), ...[...tags, ...media].map(flvTag)]);
+  }
+
+  it('streams from disk exactly what it would play from memory, across loops', async () => {
+    const bytes = bigRendition();
+    const file = join(mkdtempSync(join(tmpdir(), 'loop-source-')), 'big.flv');
+    writeFileSync(file, bytes);
+    const fromMemory = (() => {
+      const clock = new FakeClock();
+      const source = LoopSource.fromBuffer(bytes, clock);
+      const got = play(source, clock);
+      source.start();
+      clock.advanceTo(14_000);
+      return got;
+    })();
+    const clock = new FakeClock();
+    const source = await LoopSource.open(file, clock);
+    const got = play(source, clock);
+    source.start();
+    // Time moves in 10 ms steps; while the source waits on the disk (no timer set) time stands still.
+    for (let t = 0; t <= 14_000; t += 10) {
+      clock.advanceTo(t);
+      while (clock.pending === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    source.close();
+    const view = (list: Emitted[]): string[] =>
+      list.map(
+        (e) =>
+          `${e.packet.kind}@${e.packet.dts}:${e.packet.keyframe}:${e.packet.payload.subarray(0, 8).toString('hex')}:${e.packet.payload.length}`,
+      );
+    expect(got.length).toBeGreaterThan(2 * (180 + 281));
+    expect(view(got)).toEqual(view(fromMemory).slice(0, got.length));
+    expect(got.length).toBeGreaterThan(fromMemory.length - 20);
   });
 });

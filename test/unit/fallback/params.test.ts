@@ -1,27 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import type { MediaPacket } from '../../../src/media/packet.js';
 import { packetFromTag } from '../../../src/media/packet-from-tag.js';
-import { defaultParams, paramsFromHeaders, renditionKey } from '../../../src/fallback/params.js';
+import { defaultParams, paramsFromHeaders, renditionKey, safeKey } from '../../../src/fallback/params.js';
 import { fixtureHeaders } from '../../helpers/media-fixtures.js';
 
 describe('renditionKey', () => {
-  it('names every parameter, filesystem-safe', () => {
-    expect(renditionKey(defaultParams)).toBe('h264-high-1280x720-30fps-48000hz-2ch');
-    const key = renditionKey({
+  it('names every parameter, filesystem-safe, the safe key (what a platform sees change) first', () => {
+    expect(renditionKey(defaultParams)).toBe('h264-1280x720-48000hz-2ch-30fps-high');
+    const params = {
+      codec: 'hevc',
       width: 854,
       height: 480,
       fps: 25,
-      profile: 'baseline',
+      profile: 'main10',
+      level: '3.1',
+      colour: { primaries: 9, transfer: 16, matrix: 9, fullRange: false },
       sampleRate: 44100,
       channels: 1,
-    });
-    expect(key).toBe('h264-baseline-854x480-25fps-44100hz-1ch');
+    } as const;
+    const key = renditionKey(params);
+    expect(key).toBe('hevc-854x480-44100hz-1ch-25fps-main10-l3.1-c9.16.9');
+    expect(key.startsWith(`${safeKey(params)}-`)).toBe(true);
     expect(key).toMatch(/^[a-z0-9.-]+$/);
   });
 
   it('rounds fps to 3 decimals, so 30000/1001 and 29.97 differ only when they really differ', () => {
     const ntsc = { ...defaultParams, fps: 30000 / 1001 };
-    expect(renditionKey(ntsc)).toBe('h264-high-1280x720-29.97fps-48000hz-2ch');
+    expect(renditionKey(ntsc)).toBe('h264-1280x720-48000hz-2ch-29.97fps-high');
     expect(renditionKey({ ...defaultParams, fps: 29.97 })).toBe(renditionKey(ntsc));
     expect(renditionKey({ ...defaultParams, fps: 59.94 })).not.toBe(
       renditionKey({ ...defaultParams, fps: 60 }),
@@ -29,22 +34,28 @@ describe('renditionKey', () => {
   });
 
   it('changes with each parameter', () => {
+    const colour = { primaries: 1, transfer: 1, matrix: 1, fullRange: false };
     const keys = new Set([
       renditionKey(defaultParams),
+      renditionKey({ ...defaultParams, codec: 'hevc' }),
       renditionKey({ ...defaultParams, width: 1920 }),
       renditionKey({ ...defaultParams, height: 1080 }),
       renditionKey({ ...defaultParams, fps: 60 }),
       renditionKey({ ...defaultParams, profile: 'main' }),
+      renditionKey({ ...defaultParams, level: '4.1' }),
+      renditionKey({ ...defaultParams, colour }),
+      renditionKey({ ...defaultParams, colour: { ...colour, fullRange: true } }),
       renditionKey({ ...defaultParams, sampleRate: 44100 }),
       renditionKey({ ...defaultParams, channels: 1 }),
     ]);
-    expect(keys.size).toBe(7);
+    expect(keys.size).toBe(11);
   });
 });
 
 describe('defaultParams', () => {
-  it('is 1280x720 at 30 fps, High, AAC 48 kHz stereo', () => {
+  it('is 1280x720 at 30 fps, H.264 High, AAC 48 kHz stereo', () => {
     expect(defaultParams).toEqual({
+      codec: 'h264',
       width: 1280,
       height: 720,
       fps: 30,
@@ -59,6 +70,8 @@ describe('paramsFromHeaders', () => {
   it('reads size and profile from the AVC header, rate and channels from the AAC header', () => {
     const h = fixtureHeaders('h264-high-1920x1080-aac48-stereo.flv');
     expect(paramsFromHeaders(h.video, h.audio, 30)).toEqual({
+      codec: 'h264',
+      level: '4.0',
       width: 1920,
       height: 1080,
       fps: 30,
@@ -94,9 +107,20 @@ describe('paramsFromHeaders', () => {
     expect(paramsFromHeaders(h.video, h.audio, NaN)).toBeUndefined();
   });
 
-  it('is undefined for codecs other than H.264 + AAC', () => {
+  it('keeps HEVC and AV1 in their own codec, and is undefined for audio other than AAC', () => {
     const hevc = fixtureHeaders('hevc-main-854x480-aac.flv');
-    expect(paramsFromHeaders(hevc.video, hevc.audio, 30)).toBeUndefined();
+    expect(paramsFromHeaders(hevc.video, hevc.audio, 30)).toMatchObject({
+      codec: 'hevc',
+      profile: 'main',
+      width: 854,
+      height: 480,
+    });
+    const av1 = fixtureHeaders('av1-svt-426x240-mp4a.flv');
+    expect(paramsFromHeaders(av1.video, av1.audio, 30)).toMatchObject({
+      codec: 'av1',
+      width: 426,
+      height: 240,
+    });
     const h264 = fixtureHeaders('h264-high-1920x1080-aac48-stereo.flv');
     const mp3 = packetFromTag('audio', 0, Buffer.from([0x2f, 0xff, 0xfb, 0x90, 0x64]));
     expect(paramsFromHeaders(h264.video, mp3, 30)).toBeUndefined();

@@ -6,7 +6,7 @@ import { Badge, ConfirmButton, Field, Notice, ProgressBar } from '../components/
 import { useApp, useChannelStatus } from '../context.js';
 import { clockTime, formatBytes } from '../format.js';
 
-/** `h264-high-1280x720-30fps-48000hz-2ch` → `H264 high · 1280x720 · 30fps · 48000hz · 2ch`. */
+/** `h264-1280x720-48000hz-2ch-30fps-high-l3.1` → `H264 1280x720 · 48000hz · 2ch · 30fps · high · l3.1`. */
 function renditionLabel(key: string): string {
   const parts = key.split('-');
   if (parts.length < 3) return key;
