@@ -28,6 +28,15 @@ export interface ServerConfig {
   hookSecret: string | undefined;
   /** Where to pull a hook-announced stream from, `rtmp://host:port` (default: the hook's tcUrl host). */
   hookPullBase: string | undefined;
+  /** Limits on RTMP connections that have not published or played yet. */
+  rtmpPending: {
+    /** Most such connections at once; a new one drops the oldest. */
+    maxPending: number;
+    /** Most from one address; a new one drops that address's oldest. */
+    maxPendingPerAddress: number;
+    /** Closed when they have not published or played within this time. */
+    setupTimeoutMs: number;
+  };
 }
 
 /** One configuration option: its flag, environment variable, default and meaning (for --help). */
@@ -60,6 +69,21 @@ const options = {
     env: 'HOOK_PULL_BASE',
     def: '',
     help: 'rtmp://host:port to pull hook-announced streams from',
+  },
+  'rtmp-max-pending': {
+    env: 'RTMP_MAX_PENDING',
+    def: '64',
+    help: 'most RTMP connections not yet publishing or playing (a new one drops the oldest)',
+  },
+  'rtmp-max-pending-per-address': {
+    env: 'RTMP_MAX_PENDING_PER_ADDRESS',
+    def: '8',
+    help: 'the same, per remote address',
+  },
+  'rtmp-setup-timeout-ms': {
+    env: 'RTMP_SETUP_TIMEOUT_MS',
+    def: '15000',
+    help: 'close an RTMP connection that has not published or played within this time',
   },
 } as const;
 
@@ -94,6 +118,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
     throw new ConfigError(`${options[name].env} must be 1 or 0, got '${get(name)}'`);
   };
+  const count = (name: OptionName, min: number): number => {
+    const value = Number(get(name));
+    if (!Number.isInteger(value) || value < min)
+      throw new ConfigError(`${options[name].env} must be an integer of at least ${min}, got '${get(name)}'`);
+    return value;
+  };
   const logLevel = get('log-level');
   if (!levels.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}`);
   const certFile = get('rtmps-cert');
@@ -113,6 +143,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     metricsPublic: flag('metrics-public'),
     hookSecret: get('hook-secret') || undefined,
     hookPullBase: get('hook-pull-base') || undefined,
+    rtmpPending: {
+      maxPending: count('rtmp-max-pending', 1),
+      maxPendingPerAddress: count('rtmp-max-pending-per-address', 1),
+      setupTimeoutMs: count('rtmp-setup-timeout-ms', 1000),
+    },
   };
 }
 

@@ -60,6 +60,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     store,
     logger,
     fallback,
+    ingest: config.rtmpPending,
     ...(options.output ? { output: options.output } : {}),
     ...(options.continuity ? { continuity: options.continuity } : {}),
   });

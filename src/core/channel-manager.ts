@@ -4,7 +4,7 @@ import type { ModeChange } from '../channel/continuity.js';
 import type { SourceName } from '../channel/switcher.js';
 import type { OutputState } from '../relay/output-stats.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
-import { IngestServer, type StreamKeys } from '../ingest/ingest-server.js';
+import { IngestServer, type IngestOptions, type StreamKeys } from '../ingest/ingest-server.js';
 import type { OutputOptions } from '../relay/output.js';
 import type { Store } from '../store/index.js';
 import {
@@ -30,6 +30,8 @@ export interface ChannelManagerOptions {
    * field by field.
    */
   continuity?: Partial<ContinuitySettings>;
+  /** Limits on RTMP connections that have not published or played yet. */
+  ingest?: Pick<IngestOptions, 'maxPending' | 'maxPendingPerAddress' | 'setupTimeoutMs'>;
 }
 
 /**
@@ -67,7 +69,7 @@ export class ChannelManager extends TypedEmitter<EngineEvents> {
     this.#store = options.store;
     this.#log = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
-    this.ingest = new IngestServer({ keys: this.#keys(), logger: this.#log });
+    this.ingest = new IngestServer({ ...options.ingest, keys: this.#keys(), logger: this.#log });
     this.ingest.on('publisher', (publisher) => {
       this.#runtime(publisher.channelId)?.attachPublisher(publisher);
     });

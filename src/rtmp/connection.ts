@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { TypedEmitter } from '../shared/events.js';
 import { errorMessage } from '../shared/errors.js';
-import { ChunkReader, type RtmpMessage } from './chunk-reader.js';
+import { ChunkReader, defaultMaxMessageBytes, type RtmpMessage } from './chunk-reader.js';
 import { encodeChunks, Csid } from './chunk-writer.js';
 import { ClientHandshake, ServerHandshake } from './handshake.js';
 import {
@@ -44,7 +44,15 @@ export interface ConnectionOptions {
   chunkSize?: number;
   /** Largest message the peer may declare (default 8 MiB). */
   maxMessageBytes?: number;
+  /**
+   * Until `trust()`: bytes the peer's unfinished messages may hold, and bytes of our answers it may leave
+   * unread (default: no limit beyond the message cap). A server gives unauthenticated peers a few kB.
+   */
+  untrustedBufferBytes?: number;
 }
+
+/** What unfinished messages may hold once trusted, beyond the message cap: the audio chunks interleaved with it. */
+const TRUSTED_SLACK_BYTES = 64 * 1024;
 
 /**
  * One RTMP connection over any Duplex (plain socket, TLS socket, or an in-memory pair in tests): the
@@ -55,6 +63,9 @@ export interface ConnectionOptions {
 export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
   readonly stream: Duplex;
   readonly #reader: ChunkReader;
+  readonly #maxMessageBytes: number;
+  /** The write-queue limit while untrusted; undefined once trusted (or when never limited). */
+  #untrustedWriteBytes: number | undefined;
   #handshake: ServerHandshake | ClientHandshake | undefined;
   #outChunkSize = 128;
   readonly #wantedChunkSize: number;
@@ -74,9 +85,12 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     super();
     this.stream = stream;
     this.#wantedChunkSize = options.chunkSize ?? 4096;
-    this.#reader = new ChunkReader(
-      options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes },
-    );
+    this.#maxMessageBytes = options.maxMessageBytes ?? defaultMaxMessageBytes;
+    this.#untrustedWriteBytes = options.untrustedBufferBytes;
+    this.#reader = new ChunkReader({
+      maxMessageBytes: this.#maxMessageBytes,
+      maxBufferedBytes: options.untrustedBufferBytes ?? this.#maxMessageBytes + TRUSTED_SLACK_BYTES,
+    });
     this.#handshake = role === 'server' ? new ServerHandshake() : new ClientHandshake();
     stream.on('data', (chunk: Buffer) => {
       this.#onData(chunk);
@@ -121,6 +135,12 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     return this.stream.writableLength;
   }
 
+  /** The peer proved a key (it publishes or plays): lift the untrusted limits to the message cap. */
+  trust(): void {
+    this.#untrustedWriteBytes = undefined;
+    this.#reader.setBufferBudget(this.#maxMessageBytes + TRUSTED_SLACK_BYTES);
+  }
+
   /** Sends one message, chunked at our chunk size. */
   send(message: RtmpMessage, csid: number = csidFor(message.typeId)): boolean {
     return this.#writeRaw(encodeChunks(message, csid, this.#outChunkSize));
@@ -157,6 +177,19 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     }
     this.#corkedBytes += bytes.length;
     this.stream.write(bytes);
+    // An unauthenticated peer that sends commands (or pings) and never reads our answers would otherwise
+    // grow our write queue without bound.
+    // (This tick's corked bytes leave together at its end; what is still queued from earlier ticks counts.)
+    const unread = this.stream.writableLength - this.#corkedBytes;
+    if (this.#untrustedWriteBytes !== undefined && unread > this.#untrustedWriteBytes) {
+      const limit = this.#untrustedWriteBytes;
+      queueMicrotask(() => {
+        this.close(
+          'peer leaves our answers unread',
+          new RtmpError('BUFFER_LIMIT', `over ${limit} bytes of answers unread before authentication`),
+        );
+      });
+    }
     return !this.congested;
   }
 
