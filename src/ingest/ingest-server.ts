@@ -45,7 +45,7 @@ export interface IngestOptions {
   app?: string;
   /** A connection that neither publishes nor plays within this time is closed (default 15 s). */
   setupTimeoutMs?: number;
-  /** Most connections that have not published or played yet; a new one drops the oldest (default 64). */
+  /** Most connections that have not published or played yet; a new one drops the idlest (default 64). */
   maxPending?: number;
   /** The same, per remote address (default 8). */
   maxPendingPerAddress?: number;
@@ -60,6 +60,8 @@ export const pendingDefaults = { maxPending: 64, maxPendingPerAddress: 8, setupT
 interface Pending {
   readonly remote: string;
   readonly session: ServerSession;
+  /** When its last bytes arrived (ms, monotonic): a peer mid-setup is never the idlest for long. */
+  lastDataAt: number;
 }
 
 /**
@@ -134,8 +136,12 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
       authorizePublish: (request) => this.#authorize(request, 'publish', remote),
       authorizePlay: (request) => this.#authorize(request, 'play', remote),
     });
-    const pending: Pending = { remote, session };
+    const pending: Pending = { remote, session, lastDataAt: performance.now() };
     this.#addPending(pending);
+    const onData = (): void => {
+      pending.lastDataAt = performance.now();
+    };
+    stream.on('data', onData);
     const log = this.#log.child({ remote });
     const setupTimeoutMs = this.#options.setupTimeoutMs ?? pendingDefaults.setupTimeoutMs;
     const setupTimer = setTimeout(() => {
@@ -148,6 +154,7 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
     let trusted = false;
     const proven = (): void => {
       trusted = true;
+      stream.off('data', onData);
       clearTimeout(setupTimer);
       this.#removePending(pending);
     };
@@ -226,28 +233,39 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
     this.safeEmit('publisher', publisher);
   }
 
-  /** Drops the oldest pending connections when a new one from `remote` would exceed a limit. */
+  /**
+   * Drops pending connections when a new one from `remote` would exceed a limit: the one that has sent
+   * nothing for longest (the oldest, among idle ones). A real OBS mid-setup sends every round trip, so
+   * attackers that reconnect as fast as they are dropped still cannot push it out.
+   */
   #makeRoom(remote: string): void {
     const perAddress = this.#options.maxPendingPerAddress ?? pendingDefaults.maxPendingPerAddress;
     if ((this.#pendingByAddress.get(remote) ?? 0) >= perAddress) {
-      for (const pending of this.#pending) {
-        if (pending.remote !== remote) continue;
-        this.#evict(pending, `more than ${perAddress} pending connections from this address`);
-        break;
-      }
+      const idlest = this.#idlest((pending) => pending.remote === remote);
+      if (idlest) this.#evict(idlest, `more than ${perAddress} pending connections from this address`);
     }
     const max = this.#options.maxPending ?? pendingDefaults.maxPending;
-    for (const pending of this.#pending) {
-      if (this.#pending.size < max) break;
-      this.#evict(pending, `more than ${max} pending connections`);
+    while (this.#pending.size >= max) {
+      const idlest = this.#idlest(() => true);
+      if (!idlest) break;
+      this.#evict(idlest, `more than ${max} pending connections`);
     }
+  }
+
+  #idlest(which: (pending: Pending) => boolean): Pending | undefined {
+    let idlest: Pending | undefined;
+    for (const pending of this.#pending) {
+      if (which(pending) && (idlest === undefined || pending.lastDataAt < idlest.lastDataAt))
+        idlest = pending;
+    }
+    return idlest;
   }
 
   #evict(pending: Pending, why: string): void {
     this.#removePending(pending);
     pending.session.close(
       'dropped: the pending-connection pool is full',
-      new RtmpError('PENDING_LIMIT', `${why}; dropped the oldest`),
+      new RtmpError('PENDING_LIMIT', `${why}; dropped the one idle longest`),
     );
   }
 
