@@ -51,6 +51,9 @@ export interface ConnectionOptions {
   untrustedBufferBytes?: number;
 }
 
+/** Closes that answer the peer (a final onStatus it should read). */
+const refusals: ReadonlySet<string> = new Set(['PUBLISH_REJECTED', 'PLAY_REJECTED']);
+
 /** What unfinished messages may hold once trusted, beyond the message cap: the audio chunks interleaved with it. */
 const TRUSTED_SLACK_BYTES = 64 * 1024;
 
@@ -159,6 +162,16 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     if (!this.stream.destroyed) {
       // end() lets queued bytes (a final onStatus, deleteStream) go out; destroy() after a grace period.
       this.stream.end();
+      // A peer that never proved a key and broke the protocol gets no grace: there is nothing to flush to
+      // it, and a flood it keeps sending would cost us a buffer per read (+15 MB of RSS for 4 floods).
+      // A refused publish or play keeps the grace, so OBS reads why.
+      if (
+        this.#untrustedWriteBytes !== undefined &&
+        error instanceof RtmpError &&
+        !refusals.has(error.code)
+      ) {
+        this.stream.destroy();
+      }
       const timer = setTimeout(() => this.stream.destroy(), 2000);
       timer.unref();
     }

@@ -26,6 +26,11 @@ export interface RawSession {
   isClosed(): boolean;
   /** Writes and waits for the socket to take it (drain), or for the close; false when it closed. */
   write(bytes: Buffer): Promise<boolean>;
+  /**
+   * Sends a PingRequest and waits for its PingResponse: true proves the server read everything sent
+   * before it (it reads in order); false when the connection closed first.
+   */
+  ping(chunkSize?: number, timeoutMs?: number): Promise<boolean>;
   destroy(): void;
 }
 
@@ -60,13 +65,32 @@ export function openSession(target: Target, timeoutMs = 10_000): Promise<RawSess
     const timer = setTimeout(() => {
       socket.destroy();
     }, timeoutMs);
+    socket.setNoDelay(true); // a ping right after a batch must not wait for a delayed ACK (40 ms)
     socket.once('connect', () => socket.write(handshake.start()));
     const onData = (chunk: Buffer): void => {
       const step = handshake.push(chunk);
       for (const out of step.send) socket.write(out);
       if (!step.done) return;
       socket.off('data', onData);
-      socket.resume(); // read (and drop) the server's answers, as a client would
+      // Read the server's answers as a client would; only ping responses matter here.
+      const answers = new ChunkReader();
+      const readAnswers = (bytes: Buffer): void => {
+        try {
+          for (const m of answers.push(bytes)) {
+            if (m.typeId !== 4 || m.payload.length < 6 || m.payload.readUInt16BE(0) !== 7) continue;
+            pongs.get(m.payload.readUInt32BE(2))?.(true);
+          }
+        } catch {
+          socket.destroy();
+        }
+      };
+      const pongs = new Map<number, (ok: boolean) => void>();
+      let nextPing = 1;
+      socket.once('close', () => {
+        for (const done of pongs.values()) done(false);
+      });
+      readAnswers(step.rest);
+      socket.on('data', readAnswers);
       clearTimeout(timer);
       settled = true;
       resolve({
@@ -90,6 +114,25 @@ export function openSession(target: Target, timeoutMs = 10_000): Promise<RawSess
             };
             socket.once('drain', finish);
             socket.once('close', finish);
+          }),
+        ping: (chunkSizeOut = 128, timeoutMs = 500) =>
+          new Promise((done) => {
+            if (closed) {
+              done(false);
+              return;
+            }
+            const value = nextPing++;
+            // No answer in time: the server took the ping for part of a message (our framing lost step).
+            const timeout = setTimeout(() => pongs.get(value)?.(false), timeoutMs);
+            pongs.set(value, (ok) => {
+              clearTimeout(timeout);
+              pongs.delete(value);
+              done(ok);
+            });
+            const payload = Buffer.alloc(6);
+            payload.writeUInt16BE(6, 0);
+            payload.writeUInt32BE(value, 2);
+            socket.write(encodeChunks({ typeId: 4, streamId: 0, timestamp: 0, payload }, 2, chunkSizeOut));
           }),
         destroy: () => socket.destroy(),
       });
@@ -173,12 +216,19 @@ export async function mutatedPublishSession(target: Target, seed: number, linger
 
 /** The messages of the captured publish session: what mutated messages are made from. */
 export const corpusMessages: readonly RtmpMessage[] = new ChunkReader().push(c2sChunks);
+/**
+ * What most mutated messages are made from: the corpus without its commands (a mutated command ends the
+ * session, and `mutatedPublishSession` covers those) and without messages over the 8 KiB an
+ * unauthenticated peer may send (refused at once, whatever their bytes).
+ */
+const survivable = corpusMessages.filter((m) => m.typeId !== 20 && m.payload.length <= 8000);
 
 /**
- * Sends up to `maxMessages` mutated messages on one connection: corpus messages with mutated payloads,
- * now and then a mutated type id or timestamp, framed correctly (so the session survives what it can),
- * and 2 % with the chunk bytes themselves mutated. Returns how many were written before the server
- * closed the connection (or all of them).
+ * Sends up to `maxMessages` mutated messages on one connection: corpus messages with mutated payloads
+ * (1 % drawn from the whole corpus, commands included, the rest from the messages a session survives),
+ * 10 % with a mutated timestamp and 2 % with a mutated type id, framed correctly (so the session
+ * survives what it can), and 0.1 % with the chunk bytes themselves mutated. Returns how many the server is known to have read:
+ * each batch counts once a ping sent after it is answered.
  */
 export async function mutatedMessages(target: Target, seed: number, maxMessages: number): Promise<number> {
   let session: RawSession;
@@ -188,31 +238,40 @@ export async function mutatedMessages(target: Target, seed: number, maxMessages:
     return 0;
   }
   const random = prng(seed);
-  let chunkSize = 128;
+  const framing = { chunkSize: 128 };
   let written = 0;
   while (written < maxMessages && !session.isClosed()) {
-    const batch: Buffer[] = [];
-    const n = Math.min(64, maxMessages - written);
-    for (let i = 0; i < n; i++) {
-      const base = corpusMessages[below(random, corpusMessages.length)];
-      if (base === undefined) break;
-      const message: RtmpMessage = { ...base, payload: mutate(base.payload, random) };
-      if (random() < 0.1) message.typeId = below(random, 24);
-      if (random() < 0.1) message.timestamp = Math.floor(random() * 2 ** 32);
-      if (message.payload.length > 0xffffff) message.payload = message.payload.subarray(0, 0xffffff);
-      const csid = message.typeId <= 6 ? 2 : 3 + (message.typeId % 4);
-      let bytes = encodeChunks(message, csid, chunkSize);
-      if (random() < 0.02) bytes = mutate(bytes, random);
-      else if (message.typeId === 1 && message.payload.length >= 4) {
-        // Follow a Set Chunk Size the server will apply, so later framing stays in step.
-        const size = message.payload.readUInt32BE(0) & 0x7fffffff;
-        if (size >= 128) chunkSize = Math.min(size, 1 << 20);
-      }
-      batch.push(bytes);
-    }
+    const n = Math.min(32, maxMessages - written);
+    const batch = Array.from({ length: n }, () => mutatedMessageBytes(random, framing));
     if (!(await session.write(Buffer.concat(batch)))) break;
+    if (!(await session.ping(framing.chunkSize))) break; // only batches the server is known to have read count
     written += batch.length;
   }
   session.destroy();
   return written;
+}
+
+/**
+ * One mutated message, chunked at `framing.chunkSize`; a Set Chunk Size the server will apply updates
+ * `framing`, so later messages stay in step with the server's reader.
+ */
+export function mutatedMessageBytes(random: Random, framing: { chunkSize: number }): Buffer {
+  const pool = random() < 0.01 ? corpusMessages : survivable;
+  const base = pool[below(random, pool.length)] ?? {
+    typeId: 8,
+    streamId: 1,
+    timestamp: 0,
+    payload: Buffer.alloc(1),
+  };
+  const message: RtmpMessage = { ...base, payload: mutate(base.payload, random) };
+  if (random() < 0.02) message.typeId = below(random, 24);
+  if (random() < 0.1) message.timestamp = Math.floor(random() * 2 ** 32);
+  const csid = message.typeId <= 6 ? 2 : 3 + (message.typeId % 4);
+  const bytes = encodeChunks(message, csid, framing.chunkSize);
+  if (random() < 0.001) return mutate(bytes, random);
+  if (message.typeId === 1 && message.payload.length >= 4) {
+    const size = message.payload.readUInt32BE(0) & 0x7fffffff;
+    if (size >= 128) framing.chunkSize = Math.min(size, 1 << 20);
+  }
+  return bytes;
 }
