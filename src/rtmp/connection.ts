@@ -51,6 +51,9 @@ export interface ConnectionOptions {
   untrustedBufferBytes?: number;
 }
 
+/** All an unauthenticated peer may send, handshake included, before it publishes or plays. */
+const UNTRUSTED_READ_BYTES = 64 * 1024;
+
 /** Closes that answer the peer (a final onStatus it should read). */
 const refusals: ReadonlySet<string> = new Set(['PUBLISH_REJECTED', 'PLAY_REJECTED']);
 
@@ -69,6 +72,8 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
   readonly #maxMessageBytes: number;
   /** The write-queue limit while untrusted; undefined once trusted (or when never limited). */
   #untrustedWriteBytes: number | undefined;
+  /** Bytes read while untrusted (handshake included). */
+  #untrustedReadBytes = 0;
   #handshake: ServerHandshake | ClientHandshake | undefined;
   #outChunkSize = 128;
   readonly #wantedChunkSize: number;
@@ -162,15 +167,12 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     if (!this.stream.destroyed) {
       // end() lets queued bytes (a final onStatus, deleteStream) go out; destroy() after a grace period.
       this.stream.end();
-      // A peer that never proved a key and broke the protocol gets no grace: there is nothing to flush to
-      // it, and a flood it keeps sending would cost us a buffer per read (+15 MB of RSS for 4 floods).
-      // A refused publish or play keeps the grace, so OBS reads why.
-      if (
-        this.#untrustedWriteBytes !== undefined &&
-        error instanceof RtmpError &&
-        !refusals.has(error.code)
-      ) {
-        this.stream.destroy();
+      // A peer that never proved a key gets no grace: whatever it keeps sending would cost us a buffer
+      // per read (4 floods: +15 MB of RSS). One that broke the protocol goes at once; a refused publish
+      // or play once our onStatus is out, so OBS reads why.
+      if (this.#untrustedWriteBytes !== undefined) {
+        if (error instanceof RtmpError && !refusals.has(error.code)) this.stream.destroy();
+        else this.stream.once('finish', () => this.stream.destroy());
       }
       const timer = setTimeout(() => this.stream.destroy(), 2000);
       timer.unref();
@@ -215,6 +217,7 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
     try {
+      this.#untrustedReadBytes += chunk.length;
       let data = chunk;
       if (this.#handshake) {
         const step = this.#handshake.push(chunk);
@@ -231,6 +234,12 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
         if (this.#closed) return;
         this.#onMessage(message);
+      }
+      // OBS and ffmpeg send a few hundred bytes of commands before `publish`, and no media before
+      // Publish.Start: past this, an unauthenticated peer is only making us read. (Checked after the bytes
+      // were parsed, so a more precise refusal in them wins.)
+      if (this.#untrustedWriteBytes !== undefined && this.#untrustedReadBytes > UNTRUSTED_READ_BYTES) {
+        throw new RtmpError('BUFFER_LIMIT', `over ${UNTRUSTED_READ_BYTES} bytes sent before authentication`);
       }
       this.#maybeAcknowledge();
     } catch (err) {

@@ -5,6 +5,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { encodeChunks } from '../../src/rtmp/chunk-writer.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { publishTestStream } from '../helpers/ffmpeg.js';
 import { probePackets } from '../helpers/ffprobe.js';
@@ -89,6 +90,22 @@ describe('hostile RTMP before authentication', () => {
     // Refused at its header: it could never complete within the 8 KiB an unauthenticated peer gets.
     expect(budget?.reason).toMatch(/message of 100000 bytes over the 8192-byte budget/);
     expect(test.server.manager.ingest.pendingCount).toBe(0);
+  });
+
+  it('cuts a peer that keeps sending complete messages without a key, after 64 KiB', async () => {
+    const { test, lines } = await serverWithLog();
+    const session = await openSession({ port: test.server.ports.rtmp, localAddress: '127.0.2.3' });
+    const audio = encodeChunks(
+      { typeId: 8, streamId: 1, timestamp: 0, payload: Buffer.alloc(1000, 0xaf) },
+      4,
+      128,
+    );
+    for (let i = 0; i < 200 && !session.isClosed(); i++) await session.write(audio);
+    await session.closed;
+    await waitFor(() => refusalsFrom(lines(), '127.0.2.3').length === 1, { what: 'the refusal logged' });
+    const [line] = refusalsFrom(lines(), '127.0.2.3');
+    expect(line?.code).toBe('BUFFER_LIMIT');
+    expect(line?.reason).toContain('over 65536 bytes sent before authentication');
   });
 
   it('logs a refusal once per address and code per minute, however often it happens', async () => {

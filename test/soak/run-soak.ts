@@ -6,13 +6,14 @@
  *                   [--mutated-sessions 3000] [--trickle 300] [--flood-mb 16] [--workers 8]
  *
  * - The broadcast: ffmpeg loops a 10 s H.264/AAC clip (-re, -c copy) into channel `main`, which goes to
- *   nginx-rtmp (recorded: the healthy platform) and to an `ffmpeg -listen` receiver (the flapping one).
+ *   nginx-rtmp (recorded: the healthy platform) and to `--sinks` (20) `ffmpeg -listen` receivers.
  * - Publisher flaps: a second channel, `flap`, with its own nginx-rtmp platform. Its publisher is
  *   started, goes live, and is SIGKILLed, over and over. Flapping `main`'s own publisher would be a
  *   takeover of the broadcast being judged; a second channel exercises the same ingest, continuity and
  *   output code while `main` must not lose a frame.
- * - Destination flaps: `main`'s ffmpeg receiver is SIGKILLed and restarted on the same port; the output
- *   must come back each time.
+ * - Destination flaps: one of `main`'s ffmpeg receivers is SIGKILLed and restarted on the same port; its
+ *   output must come back each time. Spread over the receivers, since an output's backoff doubles up to
+ *   60 s until it has been live for 30 s.
  * - Abuse: 4 connections of chunk-size-1 never-ending messages (16 MB each), then the same at chunk size
  *   128; mutated publish sessions (1-16 random bytes changed); `--mutations` mutated RTMP messages over
  *   sockets (see rtmp-attacks.ts, each batch counted once a ping after it is answered); 300 trickling
@@ -43,12 +44,13 @@ const { values } = parseArgs({
     mutations: { type: 'string', default: '1000000' },
     'publisher-flaps': { type: 'string', default: '100' },
     'sink-flaps': { type: 'string', default: '100' },
+    sinks: { type: 'string', default: '20' },
     'mutated-sessions': { type: 'string', default: '3000' },
     trickle: { type: 'string', default: '300' },
     'flood-mb': { type: 'string', default: '16' },
     workers: { type: 'string', default: '8' },
     'warmup-seconds': { type: 'string', default: '15' },
-    'settle-seconds': { type: 'string', default: '20' },
+    'settle-seconds': { type: 'string', default: '45' },
   },
 });
 const num = (name: keyof typeof values): number => Number(values[name]);
@@ -136,10 +138,14 @@ const flapChannel = await server.api<{ streamKey: string }>('POST', '/api/channe
   id: 'flap',
   name: 'Flap',
 });
-const sinkPort = await freePort();
+const sinkPorts = await Promise.all(Array.from({ length: num('sinks') }, () => freePort()));
 for (const platform of [
   { name: 'healthy', url: `rtmp://127.0.0.1:${nginx.port}/healthy`, streamKey: 'healthy-key-0001' },
-  { name: 'flapping sink', url: `rtmp://127.0.0.1:${sinkPort}/live`, streamKey: 'sink-key-0001' },
+  ...sinkPorts.map((port, i) => ({
+    name: `sink ${i}`,
+    url: `rtmp://127.0.0.1:${port}/live`,
+    streamKey: 'sink-key-0001',
+  })),
   {
     name: 'flap platform',
     url: `rtmp://127.0.0.1:${nginx.port}/flap`,
@@ -151,10 +157,17 @@ for (const platform of [
   if (created.status !== 201) throw new Error(`platform ${platform.name}: ${created.text}`);
 }
 let sinkRuns = 0;
-const startSink = (): Promise<Receiver> =>
-  listenReceiver({ port: sinkPort, outFile: join(work, `sink-${sinkRuns++}.flv`), key: 'sink-key-0001' });
-let sink = await startSink();
+const startSink = (i: number): Promise<Receiver> =>
+  listenReceiver({
+    port: sinkPorts[i] ?? 0,
+    outFile: join(work, `sink-${i}-${sinkRuns++}.flv`),
+    key: 'sink-key-0001',
+  });
+const sinks = await Promise.all(sinkPorts.map((_, i) => startSink(i)));
 
+// A clean stop at the end ends the broadcast at once, so the recording holds only what was sent live.
+const settings = await server.api('PUT', '/api/channels/main', { settings: { cleanStopAction: 'end' } });
+if (settings.status !== 200) throw new Error(`channel settings: ${settings.text}`);
 const progress = join(work, 'progress.txt');
 const broadcast = loopPublisher(
   'healthy publisher',
@@ -167,7 +180,6 @@ await waitFor(async () => (await outputState(server, 'healthy')) === 'live', {
   timeoutMs: 30_000,
   peer: broadcast,
 });
-const framesAtLive = framesSent(progress);
 say(`broadcast live (server pid ${pid}, RTMP ${rtmpPort}, HTTP ${httpPort})`);
 
 // --- the flaps, as functions (one cycle each) ---------------------------------------------------------
@@ -187,25 +199,25 @@ async function publisherFlap(): Promise<void> {
     what: 'the flap channel off live',
   });
 }
-async function sinkFlap(): Promise<void> {
-  await sink.process.kill();
-  await waitFor(async () => (await outputState(server, 'flapping sink')) !== 'live', {
-    what: 'the output to notice the dead sink',
+/** Kills sink `i` and restarts it; the output retries with its backoff (1 s, doubling) until it is back. */
+async function sinkFlap(i: number): Promise<void> {
+  await sinks[i]?.process.kill();
+  await waitFor(async () => (await outputState(server, `sink ${i}`)) !== 'live', {
+    what: `output ${i} to notice its dead sink`,
   });
-  sink = await startSink();
-  await waitFor(async () => (await outputState(server, 'flapping sink')) === 'live', {
-    what: 'the output back on the restarted sink',
+  sinks[i] = await startSink(i);
+  await waitFor(async () => (await outputState(server, `sink ${i}`)) === 'live', {
+    what: `output ${i} back on its restarted sink`,
     timeoutMs: 90_000,
   });
 }
 
 // --- warm-up and the baseline -------------------------------------------------------------------------
-await waitFor(async () => (await outputState(server, 'flapping sink')) === 'live', {
-  what: 'the flapping sink live',
+await waitFor(async () => (await status(server)).every((c) => c.outputs.every((o) => o.state === 'live')), {
+  what: 'every output live',
   timeoutMs: 30_000,
 });
 await publisherFlap();
-await sinkFlap();
 await sleep(num('warmup-seconds') * 1000);
 const before = { rss: rssMb(pid), fds: openFds(pid) };
 say(`before: RSS ${mb(before.rss)}, ${before.fds} fds`);
@@ -281,15 +293,22 @@ const publisherFlapsDone = (async () => {
   say(`${publisherFlaps} publisher flaps`);
 })();
 let sinkFlaps = 0;
-const sinkFlapsDone = (async () => {
-  for (let i = 0; i < num('sink-flaps'); i++) {
-    await step(`destination flap ${i + 1}`, async () => {
-      await sinkFlap();
-      sinkFlaps++;
-    });
-  }
-  say(`${sinkFlaps} destination flaps`);
-})();
+// Spread over the sinks: an output's backoff forgives only after 30 s live, so one sink flapped 100
+// times would wait 60 s a time; each of 20 flapped 5 times waits 1, 2, 4, 8 and 16 s.
+let sinkFlapsStarted = 0;
+const sinkFlapsDone = Promise.all(
+  sinkPorts.map(async (_, i) => {
+    while (sinkFlapsStarted < num('sink-flaps')) {
+      sinkFlapsStarted++;
+      await step(`destination flap of sink ${i}`, async () => {
+        await sinkFlap(i);
+        sinkFlaps++;
+      });
+    }
+  }),
+).then(() => {
+  say(`${sinkFlaps} destination flaps over ${sinkPorts.length} sinks`);
+});
 await Promise.all([mutationsDone, publisherFlapsDone, sinkFlapsDone]);
 const trickled = trickle.finish();
 const cutTimes = [...trickled.cutAfterSec].sort((a, b) => a - b);
@@ -304,12 +323,17 @@ say(
 await sleep(num('settle-seconds') * 1000);
 const after = { rss: rssMb(pid), fds: openFds(pid) };
 const healthyStill = (await outputState(server, 'healthy')) === 'live';
-const framesAtEnd = framesSent(progress);
-await nginx.stop();
+// Everything the publisher sent, against everything the healthy platform recorded (it starts at the
+// first keyframe after it connected, so up to a GOP short of 100 %).
 await broadcast.stop();
-await sink.stop();
+await waitFor(async () => (await outputState(server, 'healthy')) !== 'live', {
+  what: 'the broadcast to end',
+  timeoutMs: 15_000,
+}).catch(() => undefined);
+await nginx.stop();
+await Promise.all(sinks.map((sink) => sink.stop()));
+const sent = framesSent(progress);
 const received = (await Promise.all(nginx.recordings('healthy').map(videoFrames))).reduce((a, b) => a + b, 0);
-const sent = framesAtEnd - framesAtLive;
 const logLines = server
   .output()
   .split('\n')
