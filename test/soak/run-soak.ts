@@ -24,7 +24,7 @@
  * when RSS grew by more than 10 MB, fds moved by more than 5, or the platform kept < 90 % of the frames.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { listenReceiver, type Receiver } from '../helpers/ffmpeg.js';
@@ -45,6 +45,10 @@ const { values } = parseArgs({
     'publisher-flaps': { type: 'string', default: '100' },
     'sink-flaps': { type: 'string', default: '100' },
     sinks: { type: 'string', default: '20' },
+    /** More environment for the server, `NAME=value` (repeatable), e.g. allocator settings. */
+    'server-env': { type: 'string', multiple: true, default: [] },
+    /** Where to keep the server's log (JSON lines), for a look at what it said. */
+    'server-log': { type: 'string' },
     'mutated-sessions': { type: 'string', default: '3000' },
     trickle: { type: 'string', default: '300' },
     'flood-mb': { type: 'string', default: '16' },
@@ -130,7 +134,10 @@ await run(ffmpeg, [
   '-f', 'flv', clip,
 ]);
 const nginx = await startNginxRtmp({ apps: [{ name: 'healthy', record: true }, { name: 'flap' }] });
-const server = await startServerProcess({ built: true, startTimeoutMs: 30_000 });
+const serverEnv = Object.fromEntries(
+  values['server-env'].map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
+const server = await startServerProcess({ built: true, startTimeoutMs: 30_000, env: serverEnv });
 const pid = server.child.pid ?? 0;
 const rtmpPort = Number(new URL(server.ingestBase).port);
 const httpPort = Number(new URL(server.httpBase).port);
@@ -213,10 +220,9 @@ async function sinkFlap(i: number): Promise<void> {
 }
 
 // --- warm-up and the baseline -------------------------------------------------------------------------
-await waitFor(async () => (await status(server)).every((c) => c.outputs.every((o) => o.state === 'live')), {
-  what: 'every output live',
-  timeoutMs: 30_000,
-});
+const mainLive = async (): Promise<boolean> =>
+  (await status(server)).find((c) => c.id === 'main')?.outputs.every((o) => o.state === 'live') === true;
+await waitFor(mainLive, { what: "every output of 'main' live", timeoutMs: 30_000 });
 await publisherFlap();
 await sleep(num('warmup-seconds') * 1000);
 const before = { rss: rssMb(pid), fds: openFds(pid) };
@@ -338,6 +344,7 @@ const logLines = server
   .output()
   .split('\n')
   .filter((l) => l.startsWith('{')).length;
+if (values['server-log'] !== undefined) writeFileSync(values['server-log'], server.output());
 await server.stop();
 
 const growth = after.rss - before.rss;
