@@ -30,7 +30,7 @@ import { parseArgs, promisify } from 'node:util';
 import { listenReceiver, type Receiver } from '../helpers/ffmpeg.js';
 import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
 import { freePort } from '../helpers/ports.js';
-import { spawnPeer, waitFor, type PeerProcess } from '../helpers/process.js';
+import { spawnPeer, waitFor as pollFor, type PeerProcess, type WaitForOptions } from '../helpers/process.js';
 import { requireProgram } from '../helpers/programs.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -112,6 +112,10 @@ async function videoFrames(file: string): Promise<number> {
   return Number(stdout.trim()) || 0;
 }
 
+/** waitFor, polling the API every 250 ms: the soak's own requests are not the load under test. */
+const waitFor = (condition: () => boolean | Promise<boolean>, options: WaitForOptions): Promise<void> =>
+  pollFor(condition, { intervalMs: 250, ...options });
+
 const failures: string[] = [];
 async function step<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
   try {
@@ -169,6 +173,7 @@ const startSink = (i: number): Promise<Receiver> =>
     port: sinkPorts[i] ?? 0,
     outFile: join(work, `sink-${i}-${sinkRuns++}.flv`),
     key: 'sink-key-0001',
+    listenTimeoutMs: 30_000,
   });
 const sinks = await Promise.all(sinkPorts.map((_, i) => startSink(i)));
 
@@ -212,7 +217,15 @@ async function sinkFlap(i: number): Promise<void> {
   await waitFor(async () => (await outputState(server, `sink ${i}`)) !== 'live', {
     what: `output ${i} to notice its dead sink`,
   });
-  sinks[i] = await startSink(i);
+  // Under the load of the rest of the soak ffmpeg can be slow to listen again; give it three tries.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      sinks[i] = await startSink(i);
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
   await waitFor(async () => (await outputState(server, `sink ${i}`)) === 'live', {
     what: `output ${i} back on its restarted sink`,
     timeoutMs: 90_000,
