@@ -60,6 +60,15 @@ export interface ServerConfig {
   recordingsMinFreeBytes: number;
   /** How long media may wait to leave for a platform with what follows it, in one write (ms). */
   outputFlushMs: number;
+  /** Limits on RTMP connections that have not published or played yet. */
+  rtmpPending: {
+    /** Most such connections at once; a new one drops the one idle longest. */
+    maxPending: number;
+    /** Most from one address; a new one drops that address's idlest. */
+    maxPendingPerAddress: number;
+    /** Closed when they have not published or played within this time. */
+    setupTimeoutMs: number;
+  };
 }
 
 /** One configuration option: its flag, environment variable, default and meaning (for --help). */
@@ -150,6 +159,21 @@ const options = {
     def: '20',
     help: 'ms media may wait to go to a platform in one write with what follows (0-100)',
   },
+  'rtmp-max-pending': {
+    env: 'RTMP_MAX_PENDING',
+    def: '64',
+    help: 'most RTMP connections not yet publishing or playing (a new one drops the one idle longest)',
+  },
+  'rtmp-max-pending-per-address': {
+    env: 'RTMP_MAX_PENDING_PER_ADDRESS',
+    def: '8',
+    help: 'the same, per remote address',
+  },
+  'rtmp-setup-timeout-ms': {
+    env: 'RTMP_SETUP_TIMEOUT_MS',
+    def: '15000',
+    help: 'close an RTMP connection that has not published or played within this time',
+  },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -215,12 +239,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new ConfigError(`${options[name].env} must be a number of GB, got '${get(name)}'`);
     return Math.round(value * 1e9);
   };
-  const positive = (name: OptionName): number => {
-    const value = Number(get(name));
-    if (!Number.isInteger(value) || value <= 0)
-      throw new ConfigError(`${options[name].env} must be a whole number above 0, got '${get(name)}'`);
-    return value;
-  };
   const tlsPair = (certName: OptionName, keyName: OptionName, what: string) => {
     const cert = get(certName);
     const key = get(keyName);
@@ -231,6 +249,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const adminPassword = get('admin-password');
   const weak = adminPassword === '' ? undefined : passwordProblem(adminPassword);
   if (weak !== undefined) throw new ConfigError(`RESTREAM_ADMIN_PASSWORD ${weak}`);
+  const count = (name: OptionName, min: number): number => {
+    const value = Number(get(name));
+    if (!Number.isInteger(value) || value < min)
+      throw new ConfigError(
+        `${options[name].env} must be a whole number of at least ${min}, got '${get(name)}'`,
+      );
+    return value;
+  };
   const logLevel = get('log-level');
   if (!levels.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}`);
   return {
@@ -243,14 +269,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     httpsTls: tlsPair('https-cert', 'https-key', 'HTTPS'),
     trustProxy: parseTrustProxy(get('trust-proxy')),
     httpLimits: {
-      headersTimeoutMs: positive('http-headers-timeout-ms'),
-      bodyTimeoutMs: positive('http-body-timeout-ms'),
-      keepAliveTimeoutMs: positive('http-keepalive-timeout-ms'),
-      idleTimeoutMs: positive('http-idle-timeout-ms'),
-      maxConnections: positive('http-max-connections'),
-      maxConnectionsPerAddress: positive('http-max-connections-per-address'),
+      headersTimeoutMs: count('http-headers-timeout-ms', 1),
+      bodyTimeoutMs: count('http-body-timeout-ms', 1),
+      keepAliveTimeoutMs: count('http-keepalive-timeout-ms', 1),
+      idleTimeoutMs: count('http-idle-timeout-ms', 1),
+      maxConnections: count('http-max-connections', 1),
+      maxConnectionsPerAddress: count('http-max-connections-per-address', 1),
     },
-    sessionIdleTimeoutMs: positive('session-idle-timeout-ms'),
+    sessionIdleTimeoutMs: count('session-idle-timeout-ms', 1),
     dataDir: path.resolve(get('data-dir')),
     adminPassword: adminPassword || undefined,
     logLevel: logLevel as LevelWithSilent,
@@ -260,6 +286,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     recordingsMaxBytes: gigabytes('recordings-max-gb'),
     recordingsMinFreeBytes: gigabytes('recordings-min-free-gb'),
     outputFlushMs: flushMs(get('output-flush-ms')),
+    rtmpPending: {
+      maxPending: count('rtmp-max-pending', 1),
+      maxPendingPerAddress: count('rtmp-max-pending-per-address', 1),
+      setupTimeoutMs: count('rtmp-setup-timeout-ms', 1000),
+    },
   };
 }
 

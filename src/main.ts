@@ -72,6 +72,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     fallback,
     output: { flushIntervalMs: config.outputFlushMs, ...options.output },
+    ingest: config.rtmpPending,
     ...(options.continuity ? { continuity: options.continuity } : {}),
   });
   // Events, history, webhooks and metrics all hang off one subscription to the engine: the feed.

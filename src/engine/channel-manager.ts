@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../shared/clock.js';
 import { TypedEmitter } from '../shared/events.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
-import { IngestServer, type StreamKeys } from '../ingest/ingest-server.js';
+import { IngestServer, type IngestOptions, type StreamKeys } from '../ingest/ingest-server.js';
 import type { OutputOptions } from '../relay/output.js';
 import type { Store } from '../store/index.js';
 import { defaultContinuitySettings } from '../channel/continuity.js';
@@ -31,6 +31,8 @@ export interface ChannelManagerOptions {
    * field by field.
    */
   continuity?: Partial<ContinuitySettings>;
+  /** Limits on RTMP connections that have not published or played yet. */
+  ingest?: Pick<IngestOptions, 'maxPending' | 'maxPendingPerAddress' | 'setupTimeoutMs'>;
 }
 
 /**
@@ -53,7 +55,7 @@ export class ChannelManager extends TypedEmitter<EngineEvents> {
     this.#store = options.store;
     this.#log = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
-    this.ingest = new IngestServer({ keys: this.#keys(), logger: this.#log });
+    this.ingest = new IngestServer({ ...options.ingest, keys: this.#keys(), logger: this.#log });
     this.ingest.on('publisher', (publisher) => {
       this.#runtime(publisher.channelId)?.attachPublisher(publisher);
     });

@@ -3,10 +3,11 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { TypedEmitter } from '../shared/events.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
-import { ServerSession, type StreamDecision, type StreamRequest } from '../rtmp/index.js';
+import { RtmpError, ServerSession, type StreamDecision, type StreamRequest } from '../rtmp/index.js';
 import type { MediaPacket } from '../media/packet.js';
 import { Publisher, liveSessionOf } from './publisher.js';
 import { pullLiveSession } from './puller.js';
+import { RefusalLog } from './refusal-log.js';
 
 /** How ingest learns which channel a key belongs to (the store lives elsewhere). */
 export interface StreamKeys {
@@ -43,6 +44,23 @@ export interface IngestOptions {
   app?: string;
   /** A connection that neither publishes nor plays within this time is closed (default 15 s). */
   setupTimeoutMs?: number;
+  /** Most connections that have not published or played yet; a new one drops the idlest (default 64). */
+  maxPending?: number;
+  /** The same, per remote address (default 8). */
+  maxPendingPerAddress?: number;
+  /** One refusal line per address and reason per this window (default 60 s). */
+  refusalLogWindowMs?: number;
+}
+
+/** Defaults of the pending-connection limits (README: Configuration). */
+export const pendingDefaults = { maxPending: 64, maxPendingPerAddress: 8, setupTimeoutMs: 15_000 } as const;
+
+/** A connection that has not published or played yet. */
+interface Pending {
+  readonly remote: string;
+  readonly session: ServerSession;
+  /** When its last bytes arrived (ms, monotonic): a peer mid-setup is never the idlest for long. */
+  lastDataAt: number;
 }
 
 /**
@@ -60,11 +78,24 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
   readonly #sockets = new Set<Duplex>();
   /** Players by the key they were let in with, so a rotated key can end them. */
   readonly #players = new Map<Player, string>();
+  /** Pending connections, oldest first (insertion order). */
+  readonly #pending = new Set<Pending>();
+  readonly #pendingByAddress = new Map<string, number>();
+  readonly #refusals: RefusalLog;
 
   constructor(options: IngestOptions) {
     super();
     this.#options = options;
     this.#log = (options.logger ?? silentLogger).child({ module: 'ingest' });
+    this.#refusals = new RefusalLog(
+      this.#log,
+      options.refusalLogWindowMs === undefined ? {} : { windowMs: options.refusalLogWindowMs },
+    );
+  }
+
+  /** Connections that have not published or played yet. */
+  get pendingCount(): number {
+    return this.#pending.size;
   }
 
   /** The publisher holding a channel now, if any. */
@@ -103,20 +134,36 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
     }
     this.#sockets.add(stream);
     stream.once('close', () => this.#sockets.delete(stream));
+    this.#makeRoom(remote);
     const session = new ServerSession(stream, {
-      authorizePublish: (request) => this.#authorize(request, 'publish'),
-      authorizePlay: (request) => this.#authorize(request, 'play'),
+      authorizePublish: (request) => this.#authorize(request, 'publish', remote),
+      authorizePlay: (request) => this.#authorize(request, 'play', remote),
     });
+    const pending: Pending = { remote, session, lastDataAt: performance.now() };
+    this.#addPending(pending);
+    const onData = (): void => {
+      pending.lastDataAt = performance.now();
+    };
+    stream.on('data', onData);
     const log = this.#log.child({ remote });
+    const setupTimeoutMs = this.#options.setupTimeoutMs ?? pendingDefaults.setupTimeoutMs;
     const setupTimer = setTimeout(() => {
-      session.close('no publish or play in time');
-    }, this.#options.setupTimeoutMs ?? 15_000);
+      session.close(
+        'no publish or play in time',
+        new RtmpError('TIMEOUT', `no publish or play within ${setupTimeoutMs} ms`),
+      );
+    }, setupTimeoutMs);
     setupTimer.unref();
-    session.on('publish', () => {
+    let trusted = false;
+    const proven = (): void => {
+      trusted = true;
+      stream.off('data', onData);
       clearTimeout(setupTimer);
-    });
+      this.#removePending(pending);
+    };
+    session.on('publish', proven);
     session.on('play', (request) => {
-      clearTimeout(setupTimer);
+      proven();
       const channelId = this.#options.keys.channelForPlayKey(request.name);
       if (channelId === undefined) return;
       const player = playerOf(channelId, session);
@@ -126,7 +173,15 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
     });
     session.on('close', (info) => {
       clearTimeout(setupTimer);
-      log.info({ reason: info.reason, clean: info.clean }, 'rtmp session closed');
+      this.#removePending(pending);
+      if (trusted) {
+        log.info({ reason: info.reason, clean: info.clean }, 'rtmp session closed');
+        return;
+      }
+      // Before a key was proven every close is a refusal (or a scan): logged once per address and reason.
+      const { error } = info;
+      const code = error instanceof RtmpError ? error.code : error === undefined ? 'CLOSED' : 'SOCKET_ERROR';
+      this.#refusals.refused(remote, code, { reason: info.reason }, 'rtmp session closed');
     });
     session.on('publish', (request) => {
       const channelId = this.#options.keys.channelForPublishKey(request.name);
@@ -228,7 +283,55 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
     this.safeEmit('publisher', publisher);
   }
 
-  #authorize(request: StreamRequest, action: 'publish' | 'play'): StreamDecision {
+  /**
+   * Drops pending connections when a new one from `remote` would exceed a limit: the one that has sent
+   * nothing for longest (the oldest, among idle ones). A real OBS mid-setup sends every round trip, so
+   * attackers that reconnect as fast as they are dropped still cannot push it out.
+   */
+  #makeRoom(remote: string): void {
+    const perAddress = this.#options.maxPendingPerAddress ?? pendingDefaults.maxPendingPerAddress;
+    if ((this.#pendingByAddress.get(remote) ?? 0) >= perAddress) {
+      const idlest = this.#idlest((pending) => pending.remote === remote);
+      if (idlest) this.#evict(idlest, `more than ${perAddress} pending connections from this address`);
+    }
+    const max = this.#options.maxPending ?? pendingDefaults.maxPending;
+    while (this.#pending.size >= max) {
+      const idlest = this.#idlest(() => true);
+      if (!idlest) break;
+      this.#evict(idlest, `more than ${max} pending connections`);
+    }
+  }
+
+  #idlest(which: (pending: Pending) => boolean): Pending | undefined {
+    let idlest: Pending | undefined;
+    for (const pending of this.#pending) {
+      if (which(pending) && (idlest === undefined || pending.lastDataAt < idlest.lastDataAt))
+        idlest = pending;
+    }
+    return idlest;
+  }
+
+  #evict(pending: Pending, why: string): void {
+    this.#removePending(pending);
+    pending.session.close(
+      'dropped: the pending-connection pool is full',
+      new RtmpError('PENDING_LIMIT', `${why}; dropped the one idle longest`),
+    );
+  }
+
+  #addPending(pending: Pending): void {
+    this.#pending.add(pending);
+    this.#pendingByAddress.set(pending.remote, (this.#pendingByAddress.get(pending.remote) ?? 0) + 1);
+  }
+
+  #removePending(pending: Pending): void {
+    if (!this.#pending.delete(pending)) return;
+    const left = (this.#pendingByAddress.get(pending.remote) ?? 1) - 1;
+    if (left > 0) this.#pendingByAddress.set(pending.remote, left);
+    else this.#pendingByAddress.delete(pending.remote);
+  }
+
+  #authorize(request: StreamRequest, action: 'publish' | 'play', remote: string): StreamDecision {
     const wantedApp = this.#options.app ?? 'live';
     if (request.app !== wantedApp) {
       return {
@@ -241,7 +344,12 @@ export class IngestServer extends TypedEmitter<IngestEvents> {
     const channelId =
       action === 'publish' ? keys.channelForPublishKey(request.name) : keys.channelForPlayKey(request.name);
     if (channelId === undefined) {
-      this.#log.warn({ action, app: request.app }, 'refused: unknown stream key');
+      this.#refusals.refused(
+        remote,
+        'UNKNOWN_KEY',
+        { action, app: request.app },
+        'refused: unknown stream key',
+      );
       return { ok: false, code: 'BadName', description: 'Unknown stream key.' };
     }
     return { ok: true };

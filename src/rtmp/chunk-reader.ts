@@ -20,6 +20,11 @@
  * A timestamp field of 0xFFFFFF means a 4-byte extended timestamp follows (5.3.1.3): absolute on fmt 0, a
  * delta on fmt 1/2, and on fmt 3 a repeat of the last one — which old librtmp omits on continuation chunks,
  * so there it is only consumed when it matches (SRS does the same).
+ *
+ * Memory is spent only on bytes that arrived: each message is assembled into one buffer that grows (doubling,
+ * never past the declared length) as its chunks come, so a header declaring 8 MiB costs nothing until 8 MiB
+ * are sent, and a stream of 1-byte chunks costs one byte per byte, not a Buffer object per byte. The bytes
+ * held in unfinished messages are capped by a budget the owner raises once the peer has proven a key.
  */
 import { RtmpError } from './errors.js';
 
@@ -41,6 +46,13 @@ export interface ChunkReaderOptions {
   maxMessageBytes?: number;
   /** More distinct chunk stream ids than this is RtmpError PROTOCOL_VIOLATION (default 256; peers use < 10). */
   maxChunkStreams?: number;
+  /**
+   * Bytes all unfinished messages may hold together; more is RtmpError BUFFER_LIMIT (default: the message
+   * cap). A server starts a peer on a small budget and raises it with `setBufferBudget` after its key.
+   */
+  maxBufferedBytes?: number;
+  /** Set Chunk Size below this is PROTOCOL_VIOLATION (default 128, as SRS: smaller only costs us headers). */
+  minChunkSize?: number;
 }
 
 const SET_CHUNK_SIZE = 1;
@@ -49,6 +61,10 @@ const EXTENDED = 0xffffff;
 /** Longest header: 3-byte basic + 11-byte fmt 0 + 4-byte extended timestamp. */
 const MAX_HEADER_BYTES = 18;
 const MAX_CHUNK_SIZE = 0x7fffffff;
+/** The smallest Set Chunk Size accepted by default: the spec's initial size, and SRS's floor. */
+export const minChunkSize = 128;
+/** First allocation of a message assembled from several chunks; it then doubles up to the message length. */
+const FIRST_ASSEMBLY_BYTES = 4096;
 
 /** What a chunk stream remembers between chunks (spec 5.3.1.2: later headers inherit from earlier). */
 interface ChunkStream {
@@ -62,8 +78,11 @@ interface ChunkStream {
   length: number;
   typeId: number;
   streamId: number;
-  /** Slices of the message in progress; concatenated once when it completes. */
-  parts: Buffer[];
+  /**
+   * The message in progress: a growing copy (capacity >= received, <= length), or a view of the input when
+   * the whole message arrived in one piece.
+   */
+  buffer: Buffer | undefined;
   received: number;
   inProgress: boolean;
 }
@@ -77,6 +96,10 @@ export const defaultMaxMessageBytes = 8 * 1024 * 1024;
 export class ChunkReader {
   readonly #maxMessageBytes: number;
   readonly #maxChunkStreams: number;
+  readonly #minChunkSize: number;
+  #maxBuffered: number;
+  /** Bytes held by unfinished messages, all chunk streams together. */
+  #buffered = 0;
   readonly #streams = new Map<number, ChunkStream>();
   /** Unconsumed input; only the first buffer is partly consumed (from #offset). */
   #queue: Buffer[] = [];
@@ -92,6 +115,18 @@ export class ChunkReader {
   constructor(options: ChunkReaderOptions = {}) {
     this.#maxMessageBytes = options.maxMessageBytes ?? defaultMaxMessageBytes;
     this.#maxChunkStreams = options.maxChunkStreams ?? 256;
+    this.#minChunkSize = options.minChunkSize ?? minChunkSize;
+    this.#maxBuffered = options.maxBufferedBytes ?? this.#maxMessageBytes;
+  }
+
+  /** Changes the budget of bytes unfinished messages may hold (e.g. raised once the peer proved a key). */
+  setBufferBudget(bytes: number): void {
+    this.#maxBuffered = bytes;
+  }
+
+  /** Bytes held now by unfinished messages. */
+  get bufferedBytes(): number {
+    return this.#buffered;
   }
 
   /** Total bytes fed so far (for acknowledgements). */
@@ -228,7 +263,7 @@ export class ChunkReader {
       length: 0,
       typeId: 0,
       streamId: 0,
-      parts: [],
+      buffer: undefined,
       received: 0,
       inProgress: false,
     };
@@ -240,10 +275,24 @@ export class ChunkReader {
     if (length > this.#maxMessageBytes) {
       throw new RtmpError('MESSAGE_TOO_LARGE', `message of ${length} bytes (limit ${this.#maxMessageBytes})`);
     }
+    // It could never complete within the budget: say so now rather than after buffering the budget.
+    if (length > this.#maxBuffered) {
+      throw new RtmpError(
+        'BUFFER_LIMIT',
+        `message of ${length} bytes over the ${this.#maxBuffered}-byte budget`,
+      );
+    }
+    this.#drop(stream);
     stream.length = length;
-    stream.parts = [];
-    stream.received = 0;
     stream.inProgress = true;
+  }
+
+  /** Forgets the unfinished message of `stream`, if any, and gives its bytes back to the budget. */
+  #drop(stream: ChunkStream): void {
+    this.#buffered -= stream.received;
+    stream.buffer = undefined;
+    stream.received = 0;
+    stream.inProgress = false;
   }
 
   #startChunk(stream: ChunkStream, headerBytes: number): true {
@@ -254,12 +303,9 @@ export class ChunkReader {
   }
 
   #complete(stream: ChunkStream): RtmpMessage {
-    const { parts } = stream;
-    const payload =
-      parts.length === 1 && parts[0] !== undefined ? parts[0] : Buffer.concat(parts, stream.length);
-    stream.parts = [];
-    stream.received = 0;
-    stream.inProgress = false;
+    // The buffer never grows past the declared length, so a complete one is exactly the payload.
+    const payload = stream.buffer ?? Buffer.alloc(0);
+    this.#drop(stream);
     return { typeId: stream.typeId, streamId: stream.streamId, timestamp: stream.timestamp, payload };
   }
 
@@ -275,16 +321,15 @@ export class ChunkReader {
     const value = message.payload.readUInt32BE(0);
     if (message.typeId === SET_CHUNK_SIZE) {
       const size = value & MAX_CHUNK_SIZE;
-      if (size < 1) throw new RtmpError('PROTOCOL_VIOLATION', `Set Chunk Size ${size}`);
+      // 1-byte chunks cost a header per byte of payload and buy a peer nothing; SRS refuses < 128 too.
+      if (size < this.#minChunkSize) {
+        throw new RtmpError('PROTOCOL_VIOLATION', `Set Chunk Size ${size} (below ${this.#minChunkSize})`);
+      }
       this.#chunkSize = size;
       return;
     }
     const aborted = this.#streams.get(value);
-    if (aborted !== undefined && aborted !== this.#current) {
-      aborted.parts = [];
-      aborted.received = 0;
-      aborted.inProgress = false;
-    }
+    if (aborted !== undefined && aborted !== this.#current) this.#drop(aborted);
   }
 
   /** Up to MAX_HEADER_BYTES of input, contiguous: a view of the first buffer, or a small copy across two. */
@@ -322,16 +367,43 @@ export class ChunkReader {
     }
   }
 
-  /** Moves up to #chunkRemaining bytes of chunk data into the message's parts, as slices (no copy). */
+  /**
+   * Moves up to #chunkRemaining bytes of chunk data into the message: a view when the whole message is
+   * here in one piece (the common single-chunk case, no copy), else copied into its growing buffer.
+   */
   #take(stream: ChunkStream): void {
     while (this.#chunkRemaining > 0) {
       const first = this.#queue[0];
       if (first === undefined) return;
       const n = Math.min(this.#chunkRemaining, first.length - this.#offset);
-      stream.parts.push(first.subarray(this.#offset, this.#offset + n));
+      if (this.#buffered + n > this.#maxBuffered) {
+        throw new RtmpError(
+          'BUFFER_LIMIT',
+          `unfinished messages would hold ${this.#buffered + n} bytes (budget ${this.#maxBuffered})`,
+        );
+      }
+      const bytes = first.subarray(this.#offset, this.#offset + n);
+      if (stream.received === 0 && n === stream.length) {
+        stream.buffer = bytes;
+      } else {
+        this.#reserve(stream, stream.received + n).set(bytes, stream.received);
+      }
       stream.received += n;
+      this.#buffered += n;
       this.#chunkRemaining -= n;
       this.#skip(n);
     }
+  }
+
+  /** The message's buffer with room for `needed` bytes: doubled (at most to the declared length) when short. */
+  #reserve(stream: ChunkStream, needed: number): Buffer {
+    const { buffer } = stream;
+    if (buffer !== undefined && buffer.length >= needed) return buffer;
+    const capacity = buffer?.length ?? 0;
+    const size = Math.min(stream.length, Math.max(needed, capacity * 2, FIRST_ASSEMBLY_BYTES));
+    const grown = Buffer.allocUnsafe(size);
+    if (buffer !== undefined) buffer.copy(grown, 0, 0, stream.received);
+    stream.buffer = grown;
+    return grown;
   }
 }

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { TypedEmitter } from '../shared/events.js';
 import { errorMessage } from '../shared/errors.js';
-import { ChunkReader, type RtmpMessage } from './chunk-reader.js';
+import { ChunkReader, defaultMaxMessageBytes, type RtmpMessage } from './chunk-reader.js';
 import { encodeChunks, Csid } from './chunk-writer.js';
 import { ClientHandshake, ServerHandshake } from './handshake.js';
 import {
@@ -50,7 +50,21 @@ export interface ConnectionOptions {
    * take whatever is waiting with them.
    */
   flushIntervalMs?: number;
+  /**
+   * Until `trust()`: bytes the peer's unfinished messages may hold, and bytes of our answers it may leave
+   * unread (default: no limit beyond the message cap). A server gives unauthenticated peers a few kB.
+   */
+  untrustedBufferBytes?: number;
 }
+
+/** All an unauthenticated peer may send, handshake included, before it publishes or plays. */
+const UNTRUSTED_READ_BYTES = 64 * 1024;
+
+/** Closes that answer the peer (a final onStatus it should read). */
+const refusals: ReadonlySet<string> = new Set(['PUBLISH_REJECTED', 'PLAY_REJECTED']);
+
+/** What unfinished messages may hold once trusted, beyond the message cap: the audio chunks interleaved with it. */
+const TRUSTED_SLACK_BYTES = 64 * 1024;
 
 /**
  * One RTMP connection over any Duplex (plain socket, TLS socket, or an in-memory pair in tests): the
@@ -61,6 +75,11 @@ export interface ConnectionOptions {
 export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
   readonly stream: Duplex;
   readonly #reader: ChunkReader;
+  readonly #maxMessageBytes: number;
+  /** The write-queue limit while untrusted; undefined once trusted (or when never limited). */
+  #untrustedWriteBytes: number | undefined;
+  /** Bytes read while untrusted (handshake included). */
+  #untrustedReadBytes = 0;
   #handshake: ServerHandshake | ClientHandshake | undefined;
   #outChunkSize = 128;
   readonly #wantedChunkSize: number;
@@ -88,9 +107,12 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     this.stream = stream;
     this.#wantedChunkSize = options.chunkSize ?? 4096;
     this.#flushIntervalMs = options.flushIntervalMs ?? 0;
-    this.#reader = new ChunkReader(
-      options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes },
-    );
+    this.#maxMessageBytes = options.maxMessageBytes ?? defaultMaxMessageBytes;
+    this.#untrustedWriteBytes = options.untrustedBufferBytes;
+    this.#reader = new ChunkReader({
+      maxMessageBytes: this.#maxMessageBytes,
+      maxBufferedBytes: options.untrustedBufferBytes ?? this.#maxMessageBytes + TRUSTED_SLACK_BYTES,
+    });
     this.#handshake = role === 'server' ? new ServerHandshake() : new ClientHandshake();
     stream.on('data', (chunk: Buffer) => {
       this.#onData(chunk);
@@ -134,6 +156,12 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     return this.stream.writableLength;
   }
 
+  /** The peer proved a key (it publishes or plays): lift the untrusted limits to the message cap. */
+  trust(): void {
+    this.#untrustedWriteBytes = undefined;
+    this.#reader.setBufferBudget(this.#maxMessageBytes + TRUSTED_SLACK_BYTES);
+  }
+
   /** Sends one message, chunked at our chunk size. */
   send(message: RtmpMessage, csid: number = csidFor(message.typeId)): boolean {
     return this.#writeRaw(encodeChunks(message, csid, this.#outChunkSize));
@@ -157,6 +185,13 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     if (!this.stream.destroyed) {
       // end() lets queued bytes (a final onStatus, deleteStream) go out; destroy() after a grace period.
       this.stream.end();
+      // A peer that never proved a key gets no grace: whatever it keeps sending would cost us a buffer
+      // per read (4 floods: +15 MB of RSS). One that broke the protocol goes at once; a refused publish
+      // or play once our onStatus is out, so OBS reads why.
+      if (this.#untrustedWriteBytes !== undefined) {
+        if (error instanceof RtmpError && !refusals.has(error.code)) this.stream.destroy();
+        else this.stream.once('finish', () => this.stream.destroy());
+      }
       const timer = setTimeout(() => this.stream.destroy(), 2000);
       timer.unref();
     }
@@ -186,6 +221,19 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
     }
     this.#corkedBytes += bytes.length;
     this.stream.write(bytes);
+    // An unauthenticated peer that sends commands (or pings) and never reads our answers would otherwise
+    // grow our write queue without bound.
+    // (Corked bytes leave together at the next flush; what is still queued from earlier flushes counts.)
+    const unread = this.stream.writableLength - this.#corkedBytes;
+    if (this.#untrustedWriteBytes !== undefined && unread > this.#untrustedWriteBytes) {
+      const limit = this.#untrustedWriteBytes;
+      queueMicrotask(() => {
+        this.close(
+          'peer leaves our answers unread',
+          new RtmpError('BUFFER_LIMIT', `over ${limit} bytes of answers unread before authentication`),
+        );
+      });
+    }
     return !this.congested;
   }
 
@@ -205,6 +253,7 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
     try {
+      this.#untrustedReadBytes += chunk.length;
       let data = chunk;
       if (this.#handshake) {
         const step = this.#handshake.push(chunk);
@@ -221,6 +270,12 @@ export class RtmpConnection extends TypedEmitter<ConnectionEvents> {
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
         if (this.#closed) return;
         this.#onMessage(message);
+      }
+      // OBS and ffmpeg send a few hundred bytes of commands before `publish`, and no media before
+      // Publish.Start: past this, an unauthenticated peer is only making us read. (Checked after the bytes
+      // were parsed, so a more precise refusal in them wins.)
+      if (this.#untrustedWriteBytes !== undefined && this.#untrustedReadBytes > UNTRUSTED_READ_BYTES) {
+        throw new RtmpError('BUFFER_LIMIT', `over ${UNTRUSTED_READ_BYTES} bytes sent before authentication`);
       }
       this.#maybeAcknowledge();
     } catch (err) {

@@ -6,6 +6,7 @@ import { commandMessage, statusMessage, type Command } from './commands.js';
 import { RtmpConnection, type CloseInfo, type ConnectionOptions } from './connection.js';
 import { Csid } from './chunk-writer.js';
 import { MediaMessageReader } from './timestamp-unwrapper.js';
+import { RtmpError } from './errors.js';
 import type { RtmpMessage } from './chunk-reader.js';
 import { encodeMedia, type MediaSink } from './media-wire.js';
 
@@ -47,6 +48,12 @@ export interface ServerSessionOptions extends ConnectionOptions {
   windowAckSize?: number;
 }
 
+/**
+ * Bytes a peer may make us hold before it has published or played: its unfinished messages, and our
+ * answers it leaves unread. OBS's and ffmpeg's commands before `publish` are a few hundred bytes each.
+ */
+export const defaultUntrustedBufferBytes = 8 * 1024;
+
 const publishStreamId = 1;
 /**
  * The server side of one RTMP session, as OBS and ffmpeg drive it: connect, releaseStream, FCPublish,
@@ -65,7 +72,10 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   constructor(stream: Duplex, options: ServerSessionOptions) {
     super();
     this.#options = options;
-    this.connection = new RtmpConnection(stream, 'server', options);
+    this.connection = new RtmpConnection(stream, 'server', {
+      ...options,
+      untrustedBufferBytes: options.untrustedBufferBytes ?? defaultUntrustedBufferBytes,
+    });
     this.connection.on('command', (command) => {
       this.#onCommand(command);
     });
@@ -83,9 +93,9 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     return this.#mode;
   }
 
-  /** Closes the session with a reason for the log. */
-  close(reason: string): void {
-    this.connection.close(reason);
+  /** Closes the session with a reason for the log (and the error that made us close it, if any). */
+  close(reason: string, error?: Error): void {
+    this.connection.close(reason, error);
   }
 
   /** Where each media packet from the publisher goes (dts unwrapped), with no event in between. */
@@ -207,9 +217,11 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     if (!decision.ok) {
       const code = `NetStream.${isPublish ? 'Publish' : 'Play'}.${decision.code}`;
       this.connection.send(statusMessage(streamId, 'error', code, decision.description));
-      this.close(`${isPublish ? 'publish' : 'play'} refused: ${code}`);
+      const reason = `${isPublish ? 'publish' : 'play'} refused: ${code}`;
+      this.close(reason, new RtmpError(isPublish ? 'PUBLISH_REJECTED' : 'PLAY_REJECTED', reason));
       return;
     }
+    this.connection.trust();
     if (isPublish) {
       this.#mode = 'publishing';
       this.connection.send(userControlMessage(UserControlEvent.streamBegin, streamId), Csid.control);

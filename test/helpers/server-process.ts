@@ -61,6 +61,8 @@ export interface ServerProcessOptions {
   env?: Record<string, string>;
   /** How long to wait for it to listen (default 20 s: tsx compiles the sources first). */
   startTimeoutMs?: number;
+  /** Run the built server as `npm start` does (`node --max-semi-space-size=4 bin/restream.js`), not tsx. */
+  built?: boolean;
 }
 
 interface ListeningLine {
@@ -72,7 +74,11 @@ interface ListeningLine {
 /** Starts `restream serve` as a child process and waits until it listens. */
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? makeTempDir('restream-proc');
-  const child = spawn(process.execPath, ['--import', 'tsx', runCli, 'serve'], {
+  const args =
+    options.built === true
+      ? ['--max-semi-space-size=4', fileURLToPath(new URL('../../bin/restream.js', import.meta.url)), 'serve']
+      : ['--import', 'tsx', runCli, 'serve'];
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: {
       ...process.env,

@@ -11,7 +11,8 @@ const message = (payload: Buffer | string, timestamp = 0, typeId = 9, streamId =
 });
 
 function readBack(bytes: Buffer, chunkSize: number): RtmpMessage[] {
-  const reader = new ChunkReader();
+  // The writer must work at any size; the reader refuses sizes below 128 unless told otherwise.
+  const reader = new ChunkReader({ minChunkSize: 1 });
   if (chunkSize !== 128) reader.push(encodeChunks(setChunkSizeMessage(chunkSize), Csid.control, 128));
   return reader.push(bytes);
 }
