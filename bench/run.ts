@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: this server against nginx-rtmp (`push` lines) and one ffmpeg per destination, side by
- * side in one run, for N = 1, 10, 50, 100 destinations on one nginx-rtmp sink; then the slow-sink case.
+ * `npm run bench`: this server against nginx-rtmp (`push` lines), one ffmpeg per destination and
+ * Node-Media-Server 4 (push relay tasks), side by side in one run, for N = 1, 10, 50, 100 destinations
+ * (`--n 1,10,50,100,200` for the scaling curve) on one nginx-rtmp sink; then the slow-sink case.
  * See bench/README.md. Everything runs on 127.0.0.1; every process started is stopped on exit, Ctrl-C,
  * SIGTERM or error, and a watchdog bounds the whole run.
  */
@@ -17,14 +18,23 @@ import { runSlowSink, type SlowSinkResult } from './slow-sink.js';
 import { previewTable, runPreview, type PreviewResult } from './preview.js';
 import { startNginx, type BenchNginx } from './nginx.js';
 import { hostTicks } from './proc-stats.js';
-import { continuityTable, markdownTable, slowSinkTable, targetLines, withRatios } from './report.js';
+import { physicalLimit, physicalLimitLine, type PhysicalLimit } from './physical-limit.js';
+import {
+  continuityTable,
+  markdownTable,
+  scalingLines,
+  slowSinkTable,
+  targetLines,
+  withRatios,
+} from './report.js';
 import { systemIds, type SystemId } from './systems.js';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const mediaFile = join(root, 'bench', 'media', '720p30-6mbps.flv');
 
 const usage = `Usage: npm run bench -- [options]   (or: npx tsx bench/run.ts [options])
-  --n 1,10,50,100        numbers of destinations (default 1,10,50,100)
+  --n 1,10,50,100        numbers of destinations, 1..500 (default 1,10,50,100; include 1 for the
+                         per-destination columns, which are against the system's N=1 run)
   --seconds 30           measurement window per run, s (default 30)
   --warmup 5             wait after all N receive, before the window, s (default 5)
   --systems a,b,c        subset of ${systemIds.join(',')} (default all)
@@ -202,10 +212,15 @@ async function main(): Promise<void> {
   const runs = options.continuityOnly
     ? 0
     : options.ns.length * options.systems.length + (options.slowN > 0 ? 2 : 0);
+  // A large N takes longer to come up (runOne waits up to 30 s + 0.3 s per destination) and to stop.
+  const rampMs = options.continuityOnly
+    ? 0
+    : options.systems.length * options.ns.reduce((sum, n) => sum + n * 400, 0);
   const continuityBudgetMs = options.continuityReps > 0 ? 300_000 + options.continuityReps * 60_000 : 0;
   const previewBudgetMs = options.previewN > 0 ? 3 * (options.seconds + 10) * 1000 + 180_000 : 0;
   const budgetMs =
     runs * (options.seconds + options.warmupSeconds + options.syscallSeconds + 120) * 1000 +
+    rampMs +
     continuityBudgetMs +
     previewBudgetMs +
     60_000;
@@ -216,6 +231,7 @@ async function main(): Promise<void> {
 
   const source = sourceMbps();
   const background = await backgroundLoad();
+  const limit: PhysicalLimit | undefined = options.continuityOnly ? undefined : await physicalLimit(source);
   if (background > 15)
     log(
       `warning: the machine is already ${background.toFixed(0)} % busy before the bench starts; figures will be skewed`,
@@ -308,6 +324,12 @@ async function main(): Promise<void> {
       table,
       '',
       ...(slow === undefined ? [] : [slowSinkTable(slow), '']),
+      'CPU %/dest and RSS MB/dest: (the figure at N − the same system’s figure at N = 1) ÷ (N − 1). Idle ' +
+        'RSS: the relay started and configured for its N destinations, before the publisher connects ' +
+        '(at N = 1: its startup memory). Scaling, least-squares over the N run:',
+      ...scalingLines(rows).map((l) => `- ${l}`),
+      '',
+      ...(limit === undefined ? [] : [physicalLimitLine(limit), '']),
       'Targets (issue #2, printed, not asserted):',
       ...verdicts.map((v) => `- ${v}`),
       '',
@@ -363,6 +385,7 @@ async function main(): Promise<void> {
     sourceMbps: source,
     machine,
     backgroundLoadPercent: background,
+    physicalLimit: limit,
     results: rows,
     slowSink: slow,
     continuity,
