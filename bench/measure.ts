@@ -18,6 +18,8 @@ export interface RunResult {
   n: number;
   /** Destinations that got bytes during the window. */
   receiving: number;
+  /** Relay RSS once started and configured, before the publisher connected (MB). */
+  idleRssMb?: number;
   /** Relay CPU and memory over the window. */
   relay: TreeSample;
   /** The sink's CPU over the window (% of one core), for context. */
@@ -244,6 +246,7 @@ export async function runOne(
       system: id,
       n,
       receiving,
+      idleRssMb: system.idleRssMb,
       relay: measured.relay,
       sinkCpuPercent: measured.sinkCpu,
       mbpsPerDest: measured.mbps,

@@ -200,3 +200,8 @@ export class TreeSampler {
     };
   }
 }
+
+/** Sum of VmRSS over `roots`' process trees now, MB. */
+export function treeRssMb(roots: readonly number[]): number {
+  return processTree(roots).reduce((sum, pid) => sum + statusKb(pid, 'VmRSS'), 0) / 1024;
+}

@@ -11,18 +11,29 @@ export interface Row {
   result: RunResult;
   cpuRatio: number | undefined;
   rssRatio: number | undefined;
+  /**
+   * What each destination beyond the first costs: (this N's figure − the same system's N = 1 figure) ÷
+   * (N − 1), CPU % of one core and peak RSS MB (undefined at N = 1 or without an N = 1 run).
+   */
+  cpuPerDest: number | undefined;
+  rssPerDestMb: number | undefined;
 }
 
 /** Attaches the ratios to nginx-rtmp's run at the same N. */
 export function withRatios(results: readonly RunResult[]): Row[] {
   return results.map((result) => {
     const ref = results.find((r) => r.system === 'nginx-rtmp' && r.n === result.n);
+    const one = results.find((r) => r.system === result.system && r.n === 1);
+    const perDest = (a: number, b: number | undefined): number | undefined =>
+      b === undefined || result.n < 2 ? undefined : (a - b) / (result.n - 1);
     const ratio = (a: number, b: number | undefined): number | undefined =>
       b === undefined || b <= 0 ? undefined : a / b;
     return {
       result,
       cpuRatio: ratio(result.relay.cpuPercent, ref?.relay.cpuPercent),
       rssRatio: ratio(result.relay.peakRssMb, ref?.relay.peakRssMb),
+      cpuPerDest: perDest(result.relay.cpuPercent, one?.relay.cpuPercent),
+      rssPerDestMb: perDest(result.relay.peakRssMb, one?.relay.peakRssMb),
     };
   });
 }
@@ -36,6 +47,9 @@ const header = [
   'CPU % (1 core)',
   'peak RSS MB',
   'peak PSS MB',
+  'idle RSS MB',
+  'CPU %/dest',
+  'RSS MB/dest',
   'Mbit/s/dest mean',
   'min',
   'CPU × nginx',
@@ -56,6 +70,9 @@ function cells(row: Row): string[] {
     f(r.relay.cpuPercent),
     f(r.relay.peakRssMb),
     f(r.relay.peakPssMb),
+    f(r.idleRssMb),
+    f(row.cpuPerDest, 3),
+    f(row.rssPerDestMb, 2),
     f(r.mbpsMean, 2),
     f(r.mbpsMin, 2),
     f(row.cpuRatio, 2),
@@ -76,6 +93,47 @@ export function markdownTable(rows: readonly Row[]): string {
     `| ${c.map((x, i) => (i < 1 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (i < 1 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(header), rule, ...body.map(line)].join('\n');
+}
+
+/** Least-squares slope and intercept of `ys` over `xs` (undefined with fewer than 2 distinct xs). */
+function fit(xs: readonly number[], ys: readonly number[]): { slope: number; at0: number } | undefined {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  if (n < 2 || sxx === 0) return undefined;
+  const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / sxx;
+  return { slope, at0: my - slope * mx };
+}
+
+/**
+ * Per system, over every N it ran: the least-squares line of CPU % and of peak RSS against N (slope =
+ * per destination), and its idle RSS at the smallest N (startup memory when that N is 1).
+ */
+export function scalingLines(rows: readonly Row[]): string[] {
+  const systems = [...new Set(rows.map((r) => r.result.system))];
+  return systems.map((system) => {
+    const runs = rows.map((r) => r.result).filter((r) => r.system === system);
+    const ns = runs.map((r) => r.n);
+    const cpu = fit(
+      ns,
+      runs.map((r) => r.relay.cpuPercent),
+    );
+    const rss = fit(
+      ns,
+      runs.map((r) => r.relay.peakRssMb),
+    );
+    const smallest = runs.reduce((a, b) => (b.n < a.n ? b : a));
+    const idle =
+      smallest.idleRssMb === undefined
+        ? ''
+        : `; idle RSS (started, no publisher) at N=${smallest.n}: ${f(smallest.idleRssMb)} MB`;
+    if (cpu === undefined || rss === undefined) return `${system}: one N only${idle}`;
+    return (
+      `${system} (fit over N=${ns.join(',')}): CPU ${f(cpu.slope, 3)} %/dest + ${f(cpu.at0)} %, ` +
+      `RSS ${f(rss.slope, 2)} MB/dest + ${f(rss.at0)} MB${idle}`
+    );
+  });
 }
 
 /** The PASS/MISS lines of the targets (printed, never asserted). */

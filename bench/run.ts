@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: this server against nginx-rtmp (`push` lines) and one ffmpeg per destination, side by
- * side in one run, for N = 1, 10, 50, 100 destinations on one nginx-rtmp sink; then the slow-sink case.
+ * `npm run bench`: this server against nginx-rtmp (`push` lines), one ffmpeg per destination and
+ * Node-Media-Server 4 (push relay tasks), side by side in one run, for N = 1, 10, 50, 100 destinations
+ * (`--n 1,10,50,100,200` for the scaling curve) on one nginx-rtmp sink; then the slow-sink case.
  * See bench/README.md. Everything runs on 127.0.0.1; every process started is stopped on exit, Ctrl-C,
  * SIGTERM or error, and a watchdog bounds the whole run.
  */
@@ -11,21 +12,29 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultContinuityOptions, runContinuity, type ContinuityResult } from './continuity.js';
-import { runTrackCases, trackCasesTable, type TrackCaseResult } from './continuity-tracks.js';
 import { inputCasesTable, runInputCases, type InputCaseResult } from './continuity-inputs.js';
 import { runOne, type RunResult } from './measure.js';
 import { runSlowSink, type SlowSinkResult } from './slow-sink.js';
 import { previewTable, runPreview, type PreviewResult } from './preview.js';
 import { startNginx, type BenchNginx } from './nginx.js';
 import { hostTicks } from './proc-stats.js';
-import { continuityTable, markdownTable, slowSinkTable, targetLines, withRatios } from './report.js';
+import { physicalLimit, physicalLimitLine, type PhysicalLimit } from './physical-limit.js';
+import {
+  continuityTable,
+  markdownTable,
+  scalingLines,
+  slowSinkTable,
+  targetLines,
+  withRatios,
+} from './report.js';
 import { systemIds, type SystemId } from './systems.js';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const mediaFile = join(root, 'bench', 'media', '720p30-6mbps.flv');
 
 const usage = `Usage: npm run bench -- [options]   (or: npx tsx bench/run.ts [options])
-  --n 1,10,50,100        numbers of destinations (default 1,10,50,100)
+  --n 1,10,50,100        numbers of destinations, 1..500 (default 1,10,50,100; include 1 for the
+                         per-destination columns, which are against the system's N=1 run)
   --seconds 30           measurement window per run, s (default 30)
   --warmup 5             wait after all N receive, before the window, s (default 5)
   --systems a,b,c        subset of ${systemIds.join(',')} (default all)
@@ -203,10 +212,15 @@ async function main(): Promise<void> {
   const runs = options.continuityOnly
     ? 0
     : options.ns.length * options.systems.length + (options.slowN > 0 ? 2 : 0);
+  // A large N takes longer to come up (runOne waits up to 30 s + 0.3 s per destination) and to stop.
+  const rampMs = options.continuityOnly
+    ? 0
+    : options.systems.length * options.ns.reduce((sum, n) => sum + n * 400, 0);
   const continuityBudgetMs = options.continuityReps > 0 ? 300_000 + options.continuityReps * 60_000 : 0;
   const previewBudgetMs = options.previewN > 0 ? 3 * (options.seconds + 10) * 1000 + 180_000 : 0;
   const budgetMs =
     runs * (options.seconds + options.warmupSeconds + options.syscallSeconds + 120) * 1000 +
+    rampMs +
     continuityBudgetMs +
     previewBudgetMs +
     60_000;
@@ -217,6 +231,7 @@ async function main(): Promise<void> {
 
   const source = sourceMbps();
   const background = await backgroundLoad();
+  const limit: PhysicalLimit | undefined = options.continuityOnly ? undefined : await physicalLimit(source);
   if (background > 15)
     log(
       `warning: the machine is already ${background.toFixed(0)} % busy before the bench starts; figures will be skewed`,
@@ -238,7 +253,6 @@ async function main(): Promise<void> {
   let slow: SlowSinkResult | undefined;
   let continuity: ContinuityResult | undefined;
   let preview: PreviewResult | undefined;
-  let tracks: TrackCaseResult[] | undefined;
   let inputs: InputCaseResult[] | undefined;
   try {
     sink = await startNginx('sink', [{ name: 'sink' }], true);
@@ -276,9 +290,7 @@ async function main(): Promise<void> {
         { ...defaultContinuityOptions, repetitions: options.continuityReps },
         log,
       );
-      log('continuity (issue #11): video-only and audio-only inputs through a drop and a stall');
-      tracks = await runTrackCases(log);
-      log('continuity (issue #11): other encoders, a drop and a stall each');
+      log('continuity (issue #11): other encoders and one-track inputs, a drop and a stall each');
       inputs = await runInputCases(log);
     }
   } finally {
@@ -312,6 +324,12 @@ async function main(): Promise<void> {
       table,
       '',
       ...(slow === undefined ? [] : [slowSinkTable(slow), '']),
+      'CPU %/dest and RSS MB/dest: (the figure at N − the same system’s figure at N = 1) ÷ (N − 1). Idle ' +
+        'RSS: the relay started and configured for its N destinations, before the publisher connects ' +
+        '(at N = 1: its startup memory). Scaling, least-squares over the N run:',
+      ...scalingLines(rows).map((l) => `- ${l}`),
+      '',
+      ...(limit === undefined ? [] : [physicalLimitLine(limit), '']),
       'Targets (issue #2, printed, not asserted):',
       ...verdicts.map((v) => `- ${v}`),
       '',
@@ -335,20 +353,14 @@ async function main(): Promise<void> {
     if (topGaps !== undefined) out.push(`Largest video DTS gaps at the receiver: ${topGaps.join(', ')}.`, '');
   }
   if (preview !== undefined) out.push('', '### Preview (issue #13)', '', previewTable(preview), '');
-  if (tracks !== undefined)
-    out.push(
-      '',
-      '### One-track inputs (issue #11): a drop and a stall each, an ffmpeg receiver as the platform',
-      '',
-      'Frames due: 30 fps and 48000/1024 AAC frames per second over the recording span.',
-      '',
-      trackCasesTable(tracks),
-      '',
-    );
   if (inputs !== undefined) {
     out.push(
       '',
-      '### Continuity (issue #11): other encoders through a drop and a stall, at an ffmpeg receiver',
+      '### Continuity (issue #11): other encoders and one-track inputs through a drop and a stall, at an ffmpeg receiver',
+      '',
+      'Frames due: the expected frame rate, and sample rate / 1024 AAC frames per second, over each ' +
+        'track’s span. Expected for a track the input lacks: the fallback’s. Audible: seconds not below ' +
+        '-50 dB (the live 440 Hz tone; slate and filler are silence).',
       '',
       inputCasesTable(inputs),
       '',
@@ -357,7 +369,6 @@ async function main(): Promise<void> {
   const notes = results.flatMap((r) => r.notes.map((n) => `- ${r.system} N=${r.n}: ${n}`));
   if (slow !== undefined) notes.push(...slow.notes.map((n) => `- slow sink: ${n}`));
   if (continuity !== undefined) notes.push(...continuity.notes.map((n) => `- continuity: ${n}`));
-  for (const t of tracks ?? []) notes.push(...t.notes.map((n) => `- ${t.input}: ${n}`));
   for (const r of inputs ?? []) notes.push(...r.notes.map((n) => `- ${r.name}: ${n}`));
   if (notes.length > 0) out.push('Notes:', ...notes.slice(0, 40), '');
   console.log(out.join('\n'));
@@ -374,11 +385,11 @@ async function main(): Promise<void> {
     sourceMbps: source,
     machine,
     backgroundLoadPercent: background,
+    physicalLimit: limit,
     results: rows,
     slowSink: slow,
     continuity,
     preview,
-    tracks,
     inputs,
     verdicts,
   };

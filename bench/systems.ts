@@ -1,19 +1,29 @@
 /**
- * The three relays under test, each started with its own publisher (ffmpeg looping the bench file)
+ * The relays under test, each started with its own publisher (ffmpeg looping the bench file)
  * and pointed at N destinations:
  * - `restream`: this project's server, N platforms added over its API;
  * - `nginx-rtmp`: one nginx-rtmp application with N `push` lines;
  * - `ffmpeg-per-dest`: the design this project replaces, an nginx-rtmp ingest plus one
- *   `ffmpeg -i rtmp://…/live/key -c copy -f flv rtmp://…/sink/sN` per destination.
+ *   `ffmpeg -i rtmp://…/live/key -c copy -f flv rtmp://…/sink/sN` per destination;
+ * - `node-media-server`: Node-Media-Server 4 (JavaScript), its own node process started by
+ *   bench/node-media-server-launcher.ts with one push relay task per destination.
+ *
+ * Each records the relay's idle RSS: started and configured for its N destinations, before the
+ * publisher connects (at N = 1, its startup memory).
  */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { publishFile, type Publisher } from '../test/helpers/ffmpeg.js';
 import { spawnPeer, type PeerProcess } from '../test/helpers/process.js';
 import { requireProgram } from '../test/helpers/programs.js';
+import { freePort, waitForListen } from '../test/helpers/ports.js';
+import { makeTempDir } from '../test/helpers/tmp.js';
+import { treeRssMb } from './proc-stats.js';
 import { startNginx, type BenchNginx } from './nginx.js';
 import { startOurServer, type OurServer } from './our-server.js';
 
 /** The systems, in the order they run for each N. */
-export const systemIds = ['restream', 'nginx-rtmp', 'ffmpeg-per-dest'] as const;
+export const systemIds = ['restream', 'nginx-rtmp', 'ffmpeg-per-dest', 'node-media-server'] as const;
 /** One system under test. */
 export type SystemId = (typeof systemIds)[number];
 
@@ -32,6 +42,8 @@ export interface RunningSystem {
   readonly ours: OurServer | undefined;
   /** The publisher (to check it is still running). */
   readonly publisher: Publisher;
+  /** RSS of the relay's process tree once started and configured, before the publisher (MB). */
+  readonly idleRssMb: number;
   /** Relay processes that exited unexpectedly so far (ffmpeg-per-dest's pullers). */
   exitedEarly(): number;
   /** Stops the publisher, then the relay. */
@@ -59,7 +71,15 @@ export async function startSystem(
       return startNginxRelay(destinations, mediaFile, route);
     case 'ffmpeg-per-dest':
       return startFfmpegPerDest(destinations, mediaFile, route);
+    case 'node-media-server':
+      return startNodeMediaServer(destinations, mediaFile, route);
   }
+}
+
+/** The relay's RSS after a second of idling (startup work, e.g. JIT and GC, settles). */
+async function idleRss(roots: readonly number[]): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return treeRssMb(roots);
 }
 
 async function startRestream(
@@ -75,11 +95,13 @@ async function startRestream(
     await server.stop();
     throw err;
   }
+  const idleRssMb = await idleRss([server.process.pid]);
   const publisher = publishFile({ url: await route(server.publishUrl), file: mediaFile });
   return {
     id: 'restream',
     ours: server,
     publisher,
+    idleRssMb,
     relayRoots: () => [server.process.pid],
     exitedEarly: () => (server.process.isRunning() ? 0 : 1),
     stop: async () => {
@@ -96,6 +118,7 @@ async function startNginxRelay(
 ): Promise<RunningSystem> {
   const pushes = destinations.map((d) => `${d.appUrl}/${d.key}`);
   const relay = await startNginx('relay', [{ name: 'live', pushes }]);
+  const idleRssMb = await idleRss([relay.process.pid]);
   const publisher = publishFile({
     url: await route(`rtmp://127.0.0.1:${relay.rtmpPort}/live/${ingestKey}`),
     file: mediaFile,
@@ -104,6 +127,7 @@ async function startNginxRelay(
     id: 'nginx-rtmp',
     ours: undefined,
     publisher,
+    idleRssMb,
     relayRoots: () => [relay.process.pid],
     exitedEarly: () => (relay.process.isRunning() ? 0 : 1),
     stop: async () => {
@@ -120,6 +144,7 @@ async function startFfmpegPerDest(
 ): Promise<RunningSystem> {
   const ffmpeg = requireProgram('ffmpeg', 'ffmpeg');
   const ingest: BenchNginx = await startNginx('ingest', [{ name: 'live' }]);
+  const idleRssMb = await idleRss([ingest.process.pid]);
   const source = `rtmp://127.0.0.1:${ingest.rtmpPort}/live/${ingestKey}`;
   const publisher = publishFile({ url: await route(source), file: mediaFile });
   const pullers: PeerProcess[] = [];
@@ -143,6 +168,7 @@ async function startFfmpegPerDest(
     id: 'ffmpeg-per-dest',
     ours: undefined,
     publisher,
+    idleRssMb,
     relayRoots: () => [ingest.process.pid, ...pullers.filter((p) => p.isRunning()).map((p) => p.pid)],
     exitedEarly: () => exited,
     stop: async () => {
@@ -150,6 +176,52 @@ async function startFfmpegPerDest(
       await publisher.stop();
       await Promise.all(pullers.map((p) => p.stop()));
       await ingest.stop();
+    },
+  };
+}
+
+const launcher = join(fileURLToPath(new URL('.', import.meta.url)), 'node-media-server-launcher.ts');
+
+async function startNodeMediaServer(
+  destinations: readonly Destination[],
+  mediaFile: string,
+  route: PublishRoute,
+): Promise<RunningSystem> {
+  const port = await freePort();
+  const streamPath = `/live/${ingestKey}`;
+  // Its store persists relay tasks: a fresh directory per run, so none come back from an earlier one.
+  const dataDir = makeTempDir('bench-nms', 'process');
+  const urls = destinations.map((d) => `${d.appUrl}/${d.key}`);
+  const relay = spawnPeer(
+    'node-media-server',
+    process.execPath,
+    [launcher, String(port), dataDir, streamPath, ...urls],
+    {
+      stopWithTest: false,
+      stopTimeoutMs: 5000,
+    },
+  );
+  try {
+    await waitForListen(port, relay);
+  } catch (err) {
+    await relay.kill();
+    throw err;
+  }
+  const idleRssMb = await idleRss([relay.pid]);
+  const publisher = publishFile({
+    url: await route(`rtmp://127.0.0.1:${port}${streamPath}`),
+    file: mediaFile,
+  });
+  return {
+    id: 'node-media-server',
+    ours: undefined,
+    publisher,
+    idleRssMb,
+    relayRoots: () => [relay.pid],
+    exitedEarly: () => (relay.isRunning() ? 0 : 1),
+    stop: async () => {
+      await publisher.stop();
+      await relay.stop();
     },
   };
 }
