@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FallbackLibrary, type FallbackJob } from '../../src/fallback/library.js';
 import { defaultParams, renditionKey, type RenditionParams } from '../../src/fallback/params.js';
 import { waitFor } from '../helpers/process.js';
+import { jobFinished } from '../helpers/fallback-jobs.js';
 import { peersSkipReason } from '../helpers/programs.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -72,19 +73,6 @@ async function servedOriginal(test: TestServer): Promise<string> {
   });
   expect(response.status).toBe(200);
   return sha(Buffer.from(await response.arrayBuffer()));
-}
-
-function finished(library: FallbackLibrary, id: string): Promise<FallbackJob> {
-  return new Promise((resolve) => {
-    const check = (job: FallbackJob | undefined): void => {
-      if (job?.id === id && (job.state === 'done' || job.state === 'failed')) {
-        library.off('job', check);
-        resolve(job);
-      }
-    };
-    library.on('job', check);
-    check(library.job(id));
-  });
 }
 
 describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
@@ -167,7 +155,7 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
       return library.accept('main', tmp, name, p);
     };
     const first = await accept('brb.mp4', params);
-    expect((await finished(library, first.id)).state).toBe('done');
+    expect((await jobFinished(library, first.id)).state).toBe('done');
     const playing = library.current('main', params)!;
     expect(playing.kind).toBe('upload');
     const playingHash = sha(readFileSync(playing.file));
@@ -176,7 +164,7 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
     // An AAC sample rate no encoder takes: the probe passes, the conform fails.
     const failing = await accept('next.mp4', { ...params, sampleRate: 1234 });
     expect(library.current('main', params)).toEqual(playing);
-    expect((await finished(library, failing.id)).state).toBe('failed');
+    expect((await jobFinished(library, failing.id)).state).toBe('failed');
     expect(library.info('main').original?.name).toBe('brb.mp4');
     expect(sha(readFileSync(library.originalFile('main')!.path))).toBe(original);
     expect(library.current('main', params)).toEqual(playing);
@@ -186,7 +174,7 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
     const second = await accept('next.mp4', params);
     expect(library.current('main', params)).toEqual(playing);
     expect(existsSync(playing.file)).toBe(true);
-    expect((await finished(library, second.id)).state).toBe('done');
+    expect((await jobFinished(library, second.id)).state).toBe('done');
     expect(library.info('main').original?.name).toBe('next.mp4');
     expect(library.current('main', params)?.file).not.toBe(playing.file);
     expect(existsSync(playing.file)).toBe(false);
@@ -199,12 +187,12 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
     copyFileSync(file('brb.mp4'), tmp);
     const base: RenditionParams = { ...defaultParams, width: 320, height: 180, fps: 15 };
     const accepted = await library.accept('main', tmp, 'brb.mp4', base);
-    await finished(library, accepted.id);
+    await jobFinished(library, accepted.id);
     const sizes = [240, 200, 160].map((height) => ({ ...base, height }));
     for (const p of sizes) {
       library.prepare('main', p);
       const job = library.jobs('main').find((j) => j.key === renditionKey(p) && j.state !== 'done');
-      if (job) await finished(library, job.id);
+      if (job) await jobFinished(library, job.id);
     }
     const kept = library
       .info('main')
