@@ -17,6 +17,7 @@ import { jobFinished } from '../helpers/fallback-jobs.js';
 import { peersSkipReason } from '../helpers/programs.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { uploadFallback } from '../helpers/fallback-upload.js';
 
 const run = promisify(execFile);
 const missing = peersSkipReason('ffmpeg', 'ffprobe');
@@ -32,26 +33,6 @@ function hashTree(root: string): Record<string, string> {
     if (statSync(path).isFile()) out[relative(root, path)] = sha(readFileSync(path));
   }
   return out;
-}
-
-async function upload(
-  test: TestServer,
-  path: string,
-  name: string,
-): Promise<{
-  status: number;
-  body: { job?: FallbackJob; error?: string; message?: string; field?: string };
-}> {
-  const form = new FormData();
-  form.append('channelId', 'main');
-  form.append('file', new Blob([readFileSync(path)]), name);
-  const token = test.server.store.auth.createToken(`upload-${name}`).token;
-  const response = await fetch(`${test.httpBase}/api/upload_fallback`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
-    body: form,
-  });
-  return { status: response.status, body: (await response.json()) as { job?: FallbackJob } };
 }
 
 async function jobDone(test: TestServer, id: string): Promise<FallbackJob> {
@@ -108,7 +89,7 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
     const dataDir = makeTempDir('data');
     const test = await startTestServer({ dataDir });
     const channelDir = join(dataDir, 'fallback', 'channels', 'main');
-    const first = await upload(test, file('brb.mp4'), 'brb.mp4');
+    const first = await uploadFallback(test, file('brb.mp4'), 'brb.mp4');
     expect(first.status).toBe(202);
     expect((await jobDone(test, first.body.job!.id)).state).toBe('done');
     const before = { original: await servedOriginal(test), files: hashTree(channelDir) };
@@ -121,7 +102,7 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
       [file('playlist.m3u8'), 'sneaky.mp4', /HLS\/M3U playlist is not an accepted video file/],
       [file('concat.txt'), 'list.mp4', /concat list is not an accepted video file/],
     ] as const) {
-      const refused = await upload(test, path, name);
+      const refused = await uploadFallback(test, path, name);
       expect(refused.status, name).toBe(422);
       expect(refused.body, name).toMatchObject({ error: 'NOT_MEDIA', field: 'file' });
       expect(refused.body.message, name).toMatch(message);
@@ -131,7 +112,7 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
     expect(readdirSync(join(dataDir, 'fallback', 'incoming'))).toEqual([]);
 
     // The name is display only: a real video called x.json is stored as a video, beside intact metadata.
-    const json = await upload(test, file('next.mp4'), 'x.json');
+    const json = await uploadFallback(test, file('next.mp4'), 'x.json');
     expect(json.status).toBe(202);
     expect((await jobDone(test, json.body.job!.id)).state).toBe('done');
     const info = await test.api<{ info: { original: { name: string; sizeBytes: number } } }>(
