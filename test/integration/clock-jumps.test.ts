@@ -13,20 +13,9 @@ import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
 import { waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { mainChannel, startTestServer } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe', 'nginx');
-
-interface ChannelView {
-  source: string | null;
-  mode: string;
-  reason: string | null;
-}
-
-async function channel(test: TestServer): Promise<ChannelView> {
-  const { body } = await test.api<{ channels: ChannelView[] }>('GET', '/api/status');
-  return body.channels[0]!;
-}
 
 describe.skipIf(missing !== '')(`clock jumps ${missing}`, () => {
   it('keeps a source whose clock restarts from 0 every 10 s on air, on one timeline, without holes', async () => {
@@ -49,12 +38,15 @@ describe.skipIf(missing !== '')(`clock jumps ${missing}`, () => {
     });
     const sources = new Set<string>();
     const watch = setInterval(() => {
-      void channel(test).then((c) => sources.add(`${c.source ?? 'none'}:${c.reason ?? ''}`));
+      void mainChannel(test).then((c) => sources.add(`${c.source ?? 'none'}:${c.reason ?? ''}`));
     }, 250);
     await publisher.done;
     clearInterval(watch);
     await receiver.waitForExit(20_000);
-    await waitFor(async () => (await channel(test)).mode === 'off', { what: 'off air', timeoutMs: 10_000 });
+    await waitFor(async () => (await mainChannel(test)).mode === 'off', {
+      what: 'off air',
+      timeoutMs: 10_000,
+    });
     await nginx.stop();
 
     // Never a fallback: the stream was there all along, only its clock restarted.
@@ -91,10 +83,10 @@ describe.skipIf(missing !== '')(`pulled stream restarts ${missing}`, () => {
     const started = Date.now();
     const sources = new Set<string>();
     const watch = setInterval(() => {
-      void channel(test).then((c) => sources.add(c.source ?? 'none'));
+      void mainChannel(test).then((c) => sources.add(c.source ?? 'none'));
     }, 200);
     const first = publishTestStream({ url: upstream, seconds: 60 });
-    await waitFor(async () => (await channel(test)).source === 'live', {
+    await waitFor(async () => (await mainChannel(test)).source === 'live', {
       what: 'the pulled stream on air',
       timeoutMs: 20_000,
     });

@@ -15,31 +15,9 @@ import { startTlsTerminator } from '../helpers/tls-terminator.js';
 import { missingPeers } from '../helpers/programs.js';
 import { waitFor } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { outputsByName, startTestServer, type TestServer } from '../helpers/server.js';
+import { mainChannel, outputsByName, startTestServer, waitForSource } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe', 'nginx', 'stunnel', 'openssl');
-
-interface ChannelView {
-  onAir: boolean;
-  source: string | null;
-  mode: string;
-  reason: string | null;
-}
-
-async function channel(test: TestServer): Promise<ChannelView> {
-  const { body } = await test.api<{ channels: ChannelView[] }>('GET', '/api/status');
-  return body.channels[0]!;
-}
-
-async function waitForSource(test: TestServer, source: string | null, reason?: string): Promise<void> {
-  await waitFor(
-    async () => {
-      const c = await channel(test);
-      return c.source === source && (reason === undefined || c.reason === reason);
-    },
-    { what: `source ${source} (${reason ?? 'any reason'})`, timeoutMs: 20_000 },
-  );
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -103,12 +81,12 @@ describe.skipIf(missing !== '')(`continuity ${missing}`, () => {
     const third = publish();
     expect((await second.waitForExit(15_000)).code).not.toBe(0);
     await sleep(3000);
-    expect((await channel(test)).source).toBe('live');
+    expect((await mainChannel(test)).source).toBe('live');
 
     // 4. Stop Streaming: fallback for the grace period, then the broadcast ends everywhere.
     await third.stop();
     await waitForSource(test, 'fallback', 'clean-stop');
-    await waitFor(async () => !(await channel(test)).onAir, {
+    await waitFor(async () => !(await mainChannel(test)).onAir, {
       what: 'off air after the grace',
       timeoutMs: 15_000,
     });
