@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import type { LevelWithSilent } from 'pino';
+import type { HttpLimits } from './api/http-limits.js';
 import { passwordProblem } from './contract/index.js';
 
 /** The process configuration: environment variables, overridden by command-line flags. */
@@ -26,21 +27,11 @@ export interface ServerConfig {
    * undefined: those headers are ignored.
    */
   trustProxy: string[] | undefined;
-  /** Timeouts and the connection cap of the HTTP server. */
-  httpLimits: {
-    /** Time a client has to send its request headers. */
-    headersTimeoutMs: number;
-    /** Time a request body (other than an upload) has to arrive after its headers. */
-    bodyTimeoutMs: number;
-    /** How long an idle keep-alive connection is kept between requests. */
-    keepAliveTimeoutMs: number;
-    /** A connection with no traffic either way for this long is closed. */
-    idleTimeoutMs: number;
-    /** Connections served at once; more are closed on arrival. */
-    maxConnections: number;
-    /** Connections served at once from one address (trusted proxies excepted). */
-    maxConnectionsPerAddress: number;
-  };
+  /**
+   * Timeouts and the connection cap of the HTTP server (HttpLimits, declared beside the code that applies
+   * them; the upload rate floor is not configurable and keeps its default).
+   */
+  httpLimits: Omit<HttpLimits, 'uploadMinBytesPerWindow' | 'uploadWindowMs'>;
   /** A login session unused for this long ends (besides its fixed lifetime). */
   sessionIdleTimeoutMs: number;
   /** Where the SQLite database and media live. */

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +8,7 @@ import { RestreamError } from '../shared/errors.js';
 import { bytesInWords } from '../shared/units.js';
 import type { ApiBackend } from './backend.js';
 import type { ChannelFallbackDto, FallbackJobDto, OkDto, UploadFallbackDto } from '../contract/index.js';
+import { sendFileRange } from './byte-range.js';
 import { ApiError } from './http-errors.js';
 import { allowSlowBody, type HttpLimits } from './http-limits.js';
 import {
@@ -155,31 +156,6 @@ const videoTypes: Readonly<Record<string, string>> = {
   '.mkv': 'video/x-matroska',
 };
 
-/**
- * The byte span of a single `bytes=a-b`, `bytes=a-` or `bytes=-n` range (RFC 9110 §14.1.2) within a file of
- * `sizeBytes`, end inclusive and clamped to the file; undefined when it is malformed, a multi-range, or
- * outside the file.
- */
-export function parseByteRange(
-  header: string,
-  sizeBytes: number,
-): { start: number; end: number } | undefined {
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return undefined;
-  const [, first = '', last = ''] = match;
-  if (first === '' && last === '') return undefined;
-  if (first === '') {
-    // A suffix: the last n bytes.
-    const length = Number(last);
-    if (length === 0 || sizeBytes === 0) return undefined;
-    return { start: Math.max(0, sizeBytes - length), end: sizeBytes - 1 };
-  }
-  const start = Number(first);
-  const end = last === '' ? sizeBytes - 1 : Math.min(Number(last), sizeBytes - 1);
-  if (start >= sizeBytes || end < start) return undefined;
-  return { start, end };
-}
-
 /** Fallback video: upload, conform jobs, a channel's fallback library. */
 export function registerFallbackRoutes(app: FastifyInstance, backend: ApiBackend, limits: HttpLimits): void {
   // Multipart parsing is registered in a scope of its own: only the upload route accepts
@@ -269,27 +245,8 @@ export function registerFallbackRoutes(app: FastifyInstance, backend: ApiBackend
           'content-type',
           videoTypes[extname(original.name).toLowerCase()] ?? 'application/octet-stream',
         )
-        .header('accept-ranges', 'bytes')
         .header('cache-control', 'no-store');
-      const rangeHeader = request.headers.range;
-      if (rangeHeader === undefined) {
-        void reply.header('content-length', size);
-        return reply.send(createReadStream(original.path));
-      }
-      const range = parseByteRange(rangeHeader, size);
-      if (!range) {
-        void reply.header('content-range', `bytes */${size}`);
-        throw new ApiError(
-          'RANGE_NOT_SATISFIABLE',
-          `no bytes of the ${size}-byte file in ${rangeHeader}`,
-          'range',
-        );
-      }
-      void reply
-        .code(206)
-        .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
-        .header('content-length', range.end - range.start + 1);
-      return reply.send(createReadStream(original.path, { start: range.start, end: range.end }));
+      return sendFileRange(request, reply, original.path, size);
     },
   );
 

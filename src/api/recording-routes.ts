@@ -1,9 +1,7 @@
-import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ApiBackend } from './backend.js';
 import type { OkDto, RecordingDto } from '../contract/index.js';
-import { parseByteRange } from './fallback-routes.js';
-import { ApiError } from './http-errors.js';
+import { sendFileRange } from './byte-range.js';
 import { idParams, okResponse } from './schemas.js';
 
 const recordingResponse = {
@@ -39,29 +37,11 @@ export function registerRecordingRoutes(app: FastifyInstance, backend: ApiBacken
     { schema: { params: idParams } },
     (request, reply) => {
       const file = backend.recordings.file(request.params.id);
-      const size = file.sizeBytes;
-      void reply
-        .header('content-type', 'video/mp4')
-        .header('accept-ranges', 'bytes')
-        .header('cache-control', 'no-store');
+      void reply.header('content-type', 'video/mp4').header('cache-control', 'no-store');
       // ?download=1: save rather than play (the dashboard's Download link).
       if (request.query.download === '1')
         void reply.header('content-disposition', `attachment; filename="${file.name}"`);
-      const rangeHeader = request.headers.range;
-      if (rangeHeader === undefined) {
-        void reply.header('content-length', size);
-        return reply.send(createReadStream(file.path, { end: Math.max(0, size - 1) }));
-      }
-      const range = parseByteRange(rangeHeader, size);
-      if (!range) {
-        void reply.header('content-range', `bytes */${size}`);
-        throw new ApiError('RANGE_NOT_SATISFIABLE', `no bytes of the file in ${rangeHeader}`, 'range');
-      }
-      void reply
-        .code(206)
-        .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
-        .header('content-length', range.end - range.start + 1);
-      return reply.send(createReadStream(file.path, { start: range.start, end: range.end }));
+      return sendFileRange(request, reply, file.path, file.sizeBytes);
     },
   );
 

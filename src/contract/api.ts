@@ -2,7 +2,13 @@
  * The JSON shapes of the HTTP API. The dashboard imports these with `import type`, so this file holds
  * types only; the names and limits they use are in values.ts and limits.ts beside it.
  */
-import type { BitrateSeries, ContinuitySettings, InputStatus, OutputStatsSnapshot } from './engine.js';
+import type {
+  BitrateSeries,
+  ChannelLiveStatus,
+  ContinuitySettings,
+  InputStatus,
+  OutputStatsSnapshot,
+} from './engine.js';
 import type {
   AudioCodecName,
   ChannelAction,
@@ -229,28 +235,19 @@ export interface ChannelFallbackDto {
   jobs: FallbackJobDto[];
 }
 
-/** One channel's live status. */
-export interface ChannelStatusDto {
+/**
+ * One channel's live status: the engine's fields as it reports them (onAir, source, mode, reason, since,
+ * fallbackEndsAt, fallbackKind, input; see {@link ChannelLiveStatus}), with the channel's names, every
+ * platform and the control plane's additions.
+ */
+export interface ChannelStatusDto extends Pick<
+  ChannelLiveStatus,
+  'onAir' | 'source' | 'mode' | 'reason' | 'since' | 'fallbackEndsAt' | 'fallbackKind' | 'input'
+> {
   /** Channel id. */
   id: string;
   /** Channel name. */
   name: string;
-  /** True while the channel's program is being sent (live input or fallback). */
-  onAir: boolean;
-  /** The source platforms are getting now, or null when off air. */
-  source: SourceName | null;
-  /** The source the channel wants (it takes the air at its next keyframe). */
-  mode: ChannelMode;
-  /** Why the mode last changed, or null before any change. */
-  reason: SwitchReason | null;
-  /** ISO-8601 time of the last mode change, or null. */
-  since: string | null;
-  /** ISO-8601 time the fallback will end the broadcast by itself, or null. */
-  fallbackEndsAt: string | null;
-  /** What the fallback plays: the conformed upload or the built-in slate; null while none plays. */
-  fallbackKind: FallbackKind | null;
-  /** The live input, or null when OBS is not publishing. */
-  input: InputStatusDto | null;
   /** One entry per platform of the channel. */
   outputs: OutputStatusDto[];
   /** Conform jobs queued or running, and those finished in the last 10 minutes. */
@@ -362,26 +359,13 @@ export interface OutputEventDto {
   at: string;
 }
 
-/** SSE `job`: a fallback conform job was queued, advanced or ended (`channelId` '' for the shared slate). */
-export interface JobEventDto {
-  /** Job id. */
-  id: string;
-  /** The channel the upload is for; '' for the built-in slate. */
-  channelId: string;
+/**
+ * SSE `job`: a fallback conform job was queued, advanced or ended: the job as the API lists it, with
+ * what it makes (`channelId` is '' for the shared slate).
+ */
+export interface JobEventDto extends FallbackJobDto {
   /** A rendition of an upload, or the slate. */
   kind: FallbackKind;
-  /** The rendition it makes. */
-  key: string;
-  /** Where it is. */
-  state: FallbackJobState;
-  /** 0 to 100. */
-  percent: number;
-  /** Why it failed, or null. */
-  error: string | null;
-  /** ISO-8601 time it was queued. */
-  startedAt: string;
-  /** ISO-8601 time it ended, or null. */
-  finishedAt: string | null;
 }
 
 /** One platform in a stats tick. */

@@ -74,6 +74,27 @@ export const audioCodecNames = ['aac', 'mp3', 'opus', 'flac', 'ac3', 'eac3', 'ot
 /** One of {@link audioCodecNames}. */
 export type AudioCodecName = (typeof audioCodecNames)[number];
 
+/** How a person calls each video codec, in the server's messages and on the dashboard. */
+export const videoCodecLabels: Readonly<Record<VideoCodecName, string>> = {
+  avc: 'H.264',
+  hevc: 'HEVC',
+  av1: 'AV1',
+  vp9: 'VP9',
+  vp8: 'VP8',
+  other: 'an unknown codec',
+};
+
+/** How a person calls each audio codec, in the server's messages and on the dashboard. */
+export const audioCodecLabels: Readonly<Record<AudioCodecName, string>> = {
+  aac: 'AAC',
+  mp3: 'MP3',
+  opus: 'Opus',
+  flac: 'FLAC',
+  ac3: 'AC-3',
+  eac3: 'E-AC-3',
+  other: 'an unknown codec',
+};
+
 /**
  * Video codecs a fallback rendition can be made in (Debian's ffmpeg has libx264, libx265, libsvtav1),
  * spelt as ffmpeg spells them: the first segment of a rendition key (`h264-1280x720-…`), which the API

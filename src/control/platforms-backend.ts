@@ -1,4 +1,4 @@
-import type { PlatformInput } from '../contract/index.js';
+import type { PlatformInput, PlatformPatch } from '../contract/index.js';
 import { findPreset, presetIds } from '../relay/presets.js';
 import { defaultChannel, type Destination, type NewDestination } from '../store/index.js';
 import { uniqueName } from './channel-input.js';
@@ -111,17 +111,7 @@ export class PlatformsBackend {
     return created;
   };
 
-  readonly update = (
-    id: string,
-    patch: {
-      name?: string;
-      url?: string;
-      streamKey?: string;
-      enabled?: boolean;
-      channelId?: string;
-      preset?: string | null;
-    },
-  ): Destination => {
+  readonly update = (id: string, patch: PlatformPatch): Destination => {
     if (patch.url !== undefined) {
       checkUrl(patch.url, patch.streamKey);
       checkKeyFollowsUrl(this.#shared.store.destinations.get(id).url, patch.url, patch.streamKey);

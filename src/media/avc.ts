@@ -1,6 +1,7 @@
 import { BitReader, unescapeRbsp } from './bit-reader.js';
 import { MediaError, wrapMediaErrors } from './errors.js';
 import type { ColourDescription, VideoConfig } from './codec-config.js';
+import { readVuiColour } from './vui-colour.js';
 
 /**
  * AVCDecoderConfigurationRecord (ISO/IEC 14496-15 5.3.3.1), the body of an AVC sequence header:
@@ -149,27 +150,6 @@ export function parseAvcSps(rbsp: Buffer): AvcSpsInfo {
     height,
     ...(colour !== undefined && { colour }),
   };
-}
-
-const EXTENDED_SAR = 255;
-/** H.273 "unspecified": what a VUI without colour_description means. */
-const UNSPECIFIED = 2;
-
-/**
- * vui_parameters() (H.264 E.1.1) up to the colour description:
- *  aspect_ratio_info_present u1 [aspect_ratio_idc u8 [= 255: sar_width u16 sar_height u16]]
- *  overscan_info_present u1 [overscan_appropriate u1]
- *  video_signal_type_present u1 [video_format u3 video_full_range u1 colour_description_present u1
- *                                [colour_primaries u8 transfer_characteristics u8 matrix_coefficients u8]]
- */
-function readVuiColour(r: BitReader): ColourDescription | undefined {
-  if (r.readFlag() && r.readBits(8) === EXTENDED_SAR) r.readBits(32);
-  if (r.readFlag()) r.readBit();
-  if (!r.readFlag()) return undefined;
-  r.readBits(3); // video_format
-  const fullRange = r.readFlag();
-  if (!r.readFlag()) return { primaries: UNSPECIFIED, transfer: UNSPECIFIED, matrix: UNSPECIFIED, fullRange };
-  return { primaries: r.readBits(8), transfer: r.readBits(8), matrix: r.readBits(8), fullRange };
 }
 
 /** scaling_list() (H.264 7.3.2.1.1.1): only read to get past it. */

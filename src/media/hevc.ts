@@ -1,6 +1,7 @@
 import { BitReader, unescapeRbsp } from './bit-reader.js';
 import { MediaError, wrapMediaErrors } from './errors.js';
 import type { ColourDescription, VideoConfig } from './codec-config.js';
+import { readVuiColour } from './vui-colour.js';
 
 /**
  * HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 8.3.3.1.2), the body of an HEVC SequenceStart:
@@ -113,9 +114,6 @@ export function parseHevcSps(rbsp: Buffer): { width: number; height: number; col
   return colour === undefined ? { width, height } : { width, height, colour };
 }
 
-const EXTENDED_SAR = 255;
-const UNSPECIFIED = 2;
-
 /**
  * The rest of seq_parameter_set_rbsp() after the conformance window (H.265 7.3.2.2.1), walked to the VUI's
  * colour description (E.2.1): bit depths, poc lsb, sub-layer ordering, block sizes, scaling lists, AMP/SAO,
@@ -155,13 +153,7 @@ function readSpsColour(r: BitReader, maxSubLayersMinus1: number): ColourDescript
   r.readBit(); // sps_temporal_mvp_enabled_flag
   r.readBit(); // strong_intra_smoothing_enabled_flag
   if (!r.readFlag()) return undefined; // no VUI
-  if (r.readFlag() && r.readBits(8) === EXTENDED_SAR) r.readBits(32);
-  if (r.readFlag()) r.readBit();
-  if (!r.readFlag()) return undefined;
-  r.readBits(3); // video_format
-  const fullRange = r.readFlag();
-  if (!r.readFlag()) return { primaries: UNSPECIFIED, transfer: UNSPECIFIED, matrix: UNSPECIFIED, fullRange };
-  return { primaries: r.readBits(8), transfer: r.readBits(8), matrix: r.readBits(8), fullRange };
+  return readVuiColour(r);
 }
 
 /** scaling_list_data() (H.265 7.3.4): only read to get past it. */

@@ -7,7 +7,7 @@
  */
 import type { AudioCodec } from '../media/audio-tag.js';
 import type { VideoCodec } from '../media/video-tag.js';
-import { audioCodecNames, videoCodecNames } from '../contract/index.js';
+import { audioCodecLabels, audioCodecNames, videoCodecLabels, videoCodecNames } from '../contract/index.js';
 
 /** Preset ids, as stored on a destination. */
 export const presetIds = ['twitch', 'youtube', 'youtube-backup', 'facebook', 'kick', 'custom'] as const;
@@ -154,16 +154,6 @@ export function acceptedAudioCodecs(presetId: string | null | undefined): readon
   return findPreset(presetId)?.audioCodecs;
 }
 
-const audioCodecLabels: Readonly<Record<AudioCodec, string>> = {
-  aac: 'AAC',
-  mp3: 'MP3',
-  opus: 'Opus',
-  flac: 'FLAC',
-  ac3: 'AC-3',
-  eac3: 'E-AC-3',
-  other: 'an unknown codec',
-};
-
 /**
  * Why `destination` cannot take audio in `codec`, in words ("Twitch accepts AAC only; the stream's audio
  * is Opus"), or undefined when it can (or `accepts` is undefined).
@@ -182,18 +172,9 @@ export function audioCodecRefusal(
   return `${destination} accepts ${list} audio only; the stream's audio is ${audioCodecLabels[codec]}`;
 }
 
-const codecLabels: Readonly<Record<VideoCodec, string>> = {
-  avc: 'H.264',
-  hevc: 'HEVC',
-  av1: 'AV1',
-  vp9: 'VP9',
-  vp8: 'VP8',
-  other: 'an unknown codec',
-};
-
 /** How a person calls a codec: `'H.264'`, `'HEVC'`… */
 export function codecLabel(codec: VideoCodec): string {
-  return codecLabels[codec];
+  return videoCodecLabels[codec];
 }
 
 /**

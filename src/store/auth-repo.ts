@@ -1,25 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { passwordProblem, type TokenScope } from '../contract/index.js';
+import { passwordProblem, type TokenDto, type TokenScope } from '../contract/index.js';
 import { StoreError } from './errors.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { SettingsRepo } from './settings-repo.js';
 
-/** An API token as listed: never the token itself, which is shown once at creation. */
-export interface ApiToken {
-  /** Random id. */
-  id: string;
-  /** What the admin called it. */
-  name: string;
-  /** The token's first characters, to tell tokens apart. */
-  prefix: string;
-  /** ISO-8601 creation time. */
-  createdAt: string;
-  /** ISO-8601 time of last use (to the minute), or null. */
-  lastUsedAt: string | null;
-  /** What it may do. */
-  scope: TokenScope;
-}
+/** An API token as listed: never the token itself, which is shown once at creation (the API's shape). */
+export type ApiToken = TokenDto;
 
 /** A freshly created API token, with the secret that will not be shown again. */
 export interface CreatedApiToken extends ApiToken {

@@ -1,32 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import type { PlatformDto } from '../contract/index.js';
 import { maskSecret } from '../shared/logger.js';
 import { StoreError, isUniqueViolation } from './errors.js';
 
 /**
  * A destination (platform) as everyone but the engine sees it: the stream key only masked, so that no
- * code path outside the store can hand a whole key to a response or a log by mistake.
+ * code path outside the store can hand a whole key to a response or a log by mistake. It is exactly the
+ * API's platform shape, so it is declared once, in the contract.
  */
-export interface Destination {
-  /** Random short id. */
-  id: string;
-  /** The channel whose program this destination receives. */
-  channelId: string;
-  /** Display name, unique in its channel (case-insensitive). */
-  name: string;
-  /** Server URL, `rtmp://` or `rtmps://`, without the stream key. */
-  url: string;
-  /** The stream key masked for display, e.g. `'****abcd'`. */
-  streamKeyMasked: string;
-  /** Whether the channel's program is sent there. */
-  enabled: boolean;
-  /** ISO-8601 creation time. */
-  createdAt: string;
-  /** ISO-8601 time of the last change. */
-  updatedAt: string;
-  /** The platform preset it was made from (`'twitch'`, …); absent for one made from a bare URL. */
-  preset?: string;
-}
+export type Destination = PlatformDto;
 
 /** A destination with its whole stream key: what the engine needs to connect, and nothing else gets. */
 export interface DestinationWithKey extends Destination {

@@ -1,49 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import type { HistoryOutputFailureDto, HistorySessionDto, HistorySwitchDto } from '../contract/index.js';
 
+// The store keeps a broadcast exactly as `GET /api/history` shows it, so its shapes are the contract's.
 /** One change of a channel's wanted source during a broadcast. */
-export interface HistorySwitch {
-  /** ISO-8601 time. */
-  at: string;
-  /** Mode before (`live` or `fallback`). */
-  from: string;
-  /** Mode after (`live` or `fallback`). */
-  to: string;
-  /** Why (`publisher-dropped`, `publisher-returned`, `manual`…). */
-  reason: string;
-}
-
+export type HistorySwitch = HistorySwitchDto;
 /** A destination's connection failing during a broadcast. */
-export interface HistoryOutputFailure {
-  /** ISO-8601 time. */
-  at: string;
-  /** The destination's id. */
-  destinationId: string;
-  /** Its name at the time. */
-  destinationName: string;
-  /** What went wrong, in words (never a stream key). */
-  error: string;
-}
-
+export type HistoryOutputFailure = HistoryOutputFailureDto;
 /** One broadcast: a channel on air, from the first keyframe to the end. */
-export interface HistorySession {
-  /** Random id. */
-  id: string;
-  /** The channel. */
-  channelId: string;
-  /** ISO-8601 time it went on air. */
-  startedAt: string;
-  /** Why it went on air (normally `publisher-started`). */
-  startReason: string;
-  /** ISO-8601 time it ended; null while on air. */
-  endedAt: string | null;
-  /** Why it ended (`clean-stop`, `fallback-timeout`, `manual`, or `interrupted` after a crash). */
-  endReason: string | null;
-  /** Source changes, oldest first. */
-  switches: HistorySwitch[];
-  /** Output failures, oldest first. */
-  outputFailures: HistoryOutputFailure[];
-}
+export type HistorySession = HistorySessionDto;
 
 interface SessionRow {
   id: string;

@@ -1,7 +1,6 @@
 /**
  * An Enhanced-RTMP "OBS": our own RTMP client session publishing an FLV fixture's tags in a loop at
  * real-time pace. ffmpeg 5.1 cannot mux HEVC/AV1 into FLV/RTMP (Enhanced RTMP came in 6.1).
- * (The same publisher as codec-gating.test.ts's; that file keeps its own copy until the two merge.)
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';

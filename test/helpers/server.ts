@@ -1,7 +1,8 @@
 /** Our own server, started in-process on free ports with a throwaway data directory. */
 import { startServer, type RunningServer, type StartOptions } from '../../src/main.js';
 import { loadConfig } from '../../src/config.js';
-import { registerTestCleanup } from './process.js';
+import type { ChannelStatusDto } from '../../src/contract/index.js';
+import { registerTestCleanup, waitFor } from './process.js';
 import { makeTempDir } from './tmp.js';
 
 /** The admin password every test server gets. */
@@ -96,4 +97,28 @@ export async function outputsByName(test: TestServer): Promise<Map<string, Outpu
   );
   const main = body.channels.find((c) => c.id === 'main');
   return new Map((main?.outputs ?? []).map((o) => [o.name, o]));
+}
+
+/** The main channel as `GET /api/status` shows it. */
+export async function mainChannel(test: Pick<TestServer, 'api'>): Promise<ChannelStatusDto> {
+  const { body } = await test.api<{ channels: ChannelStatusDto[] }>('GET', '/api/status');
+  const main = body.channels.find((c) => c.id === 'main');
+  if (!main) throw new Error('no main channel in /api/status');
+  return main;
+}
+
+/** Waits until the main channel's platforms get `source` (null: off air), for `reason` when one is given. */
+export async function waitForSource(
+  test: Pick<TestServer, 'api'>,
+  source: string | null,
+  reason?: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const main = await mainChannel(test);
+      return main.source === source && (reason === undefined || main.reason === reason);
+    },
+    { what: `source ${source} (${reason ?? 'any reason'})`, timeoutMs },
+  );
 }

@@ -16,31 +16,12 @@ import {
   probeStreams,
   type ProbedPacket,
 } from '../helpers/ffprobe.js';
-import { waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, waitForSource } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function channel(test: TestServer): Promise<{ source: string | null; reason: string | null }> {
-  const { body } = await test.api<{ channels: { source: string | null; reason: string | null }[] }>(
-    'GET',
-    '/api/status',
-  );
-  return body.channels[0]!;
-}
-
-async function waitForSource(test: TestServer, source: string, reason?: string): Promise<void> {
-  await waitFor(
-    async () => {
-      const c = await channel(test);
-      return c.source === source && (reason === undefined || c.reason === reason);
-    },
-    { what: `source ${source}`, timeoutMs: 30_000 },
-  );
-}
 
 /** How many steps over 1 s a track has. */
 function holes(packets: readonly ProbedPacket[]): number {
@@ -75,19 +56,19 @@ async function broadcast(live: Omit<TestStreamOptions, 'url'>): Promise<string> 
   const url = `${test.ingestBase}/${test.ingestKey}`;
   const options = { url, seconds: 60, width: 1280, height: 720, fps: 30, ...live };
   const first = publishTestStream(options);
-  await waitForSource(test, 'live');
+  await waitForSource(test, 'live', undefined, 30_000);
   await sleep(4000);
   await first.kill();
-  await waitForSource(test, 'fallback', 'publisher-dropped');
+  await waitForSource(test, 'fallback', 'publisher-dropped', 30_000);
   await sleep(3000);
   const second = publishTestStream(options);
-  await waitForSource(test, 'live', 'publisher-returned');
+  await waitForSource(test, 'live', 'publisher-returned', 30_000);
   await sleep(4000);
   second.pause();
-  await waitForSource(test, 'fallback', 'publisher-stalled');
+  await waitForSource(test, 'fallback', 'publisher-stalled', 30_000);
   await sleep(1000);
   second.resume();
-  await waitForSource(test, 'live', 'publisher-returned');
+  await waitForSource(test, 'live', 'publisher-returned', 30_000);
   await sleep(3000);
   await second.stop();
   await receiver.waitForExit(20_000);

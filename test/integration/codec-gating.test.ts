@@ -8,99 +8,15 @@
  * own RTMP client session publishing an Enhanced-RTMP FLV fixture (real libx265 output) in a loop, at
  * real-time pace; the H.264 one is ffmpeg.
  */
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { readFlv } from '../../src/media/flv-file.js';
-import type { MediaPacket } from '../../src/media/packet.js';
-import { packetFromTag } from '../../src/media/packet-from-tag.js';
-import { ClientSession, publishTargetOf } from '../../src/rtmp/client-session.js';
 import { publishTestStream } from '../helpers/ffmpeg.js';
+import { publishFlvLoop } from '../helpers/flv-publisher.js';
 import { startNginxRtmp, endedCleanly } from '../helpers/nginx-rtmp.js';
-import { registerTestCleanup, waitFor } from '../helpers/process.js';
+import { waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
 import { outputsByName, startTestServer, type OutputStatusView } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'nginx');
-
-/** A publisher sending a FLV file's tags over our own RTMP client, looped, paced like a live encoder. */
-interface TagPublisher {
-  /** Resolves once the server answered NetStream.Publish.Start. */
-  readonly publishing: Promise<void>;
-  /** Video frames sent so far. */
-  readonly videoFrames: () => number;
-  /** Ends the stream the way OBS does (FCUnpublish, deleteStream), or just drops it. */
-  stop(clean?: boolean): void;
-}
-
-/**
- * Publishes `fixture` to `url` (rtmp://host:port/app/key) in a loop: its sequence headers once, then
- * its media tags again and again with timestamps shifted by the clip's length each time, sent when
- * their time comes.
- */
-function publishFlvLoop(url: string, fixture: string): TagPublisher {
-  const file = readFlv(readFileSync(new URL(`../fixtures/media/${fixture}`, import.meta.url)));
-  const packets = file.tags.map((tag) => packetFromTag(tag.kind, tag.timestamp, tag.payload));
-  const headers = packets.filter((p) => p.header);
-  const media = packets.filter((p) => !p.header);
-  const first = media[0]?.dts ?? 0;
-  const frameMs = 1000 / 30;
-  const loopMs = Math.ceil((media.at(-1)?.dts ?? 0) - first + frameMs);
-  const target = new URL(url);
-  const socket = net.connect({ host: target.hostname, port: Number(target.port) });
-  const session = new ClientSession(socket, publishTargetOf(target));
-  let timer: NodeJS.Timeout | undefined;
-  let videoFrames = 0;
-  let stopped = false;
-
-  const publishing = new Promise<void>((resolve, reject) => {
-    session.on('close', (info) => {
-      clearInterval(timer);
-      if (!stopped) reject(new Error(`HEVC publisher closed: ${info.reason}`));
-    });
-    session.on('publishing', () => {
-      resolve();
-      for (const header of headers) session.sendMedia(header, 0);
-      const startedAt = Date.now();
-      let loop = 0;
-      let index = 0;
-      const send = (packet: MediaPacket, dts: number): void => {
-        session.sendMedia(packet, dts);
-        if (packet.kind === 'video') videoFrames++;
-      };
-      timer = setInterval(() => {
-        const elapsed = Date.now() - startedAt;
-        for (;;) {
-          const packet = media[index];
-          if (!packet) break;
-          const dts = loop * loopMs + packet.dts - first;
-          if (dts > elapsed) break;
-          send(packet, dts);
-          index++;
-          if (index === media.length) {
-            index = 0;
-            loop++;
-          }
-        }
-      }, 10);
-    });
-  });
-  // Keep an early failure from being an unhandled rejection; the test awaits `publishing` itself.
-  publishing.catch(() => undefined);
-
-  const stop = (clean = true): void => {
-    if (stopped) return;
-    stopped = true;
-    clearInterval(timer);
-    if (clean) session.finish('test done');
-    else socket.destroy();
-  };
-  registerTestCleanup(() => {
-    stop(false);
-    return Promise.resolve();
-  });
-  return { publishing, videoFrames: () => videoFrames, stop };
-}
 
 describe.skipIf(missing !== '')(`codec gating with real peers ${missing}`, () => {
   it('keeps HEVC from Twitch (incompatible, never connected) while a custom platform gets it, and follows the codec', async () => {

@@ -23,6 +23,7 @@ import { FallbackLibrary, type FallbackJob } from '../../src/fallback/library.js
 import { LoopSource } from '../../src/fallback/loop-source.js';
 import { paramsFromHeaders, renditionKey, type RenditionParams } from '../../src/fallback/params.js';
 import { decodeErrors, probePackets, probeStreams } from '../helpers/ffprobe.js';
+import { jobFinished } from '../helpers/fallback-jobs.js';
 import { peersSkipReason } from '../helpers/programs.js';
 import { waitFor } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -110,20 +111,6 @@ function maxLuma(rows: Buffer[], from: number, to: number): number {
   let max = 0;
   for (const row of rows) for (let x = from; x < to; x++) max = Math.max(max, row.readUInt8(x));
   return max;
-}
-
-/** Resolves with the job once it is done or failed. */
-function finished(library: FallbackLibrary, id: string): Promise<FallbackJob> {
-  return new Promise((resolve) => {
-    const check = (job: FallbackJob | undefined): void => {
-      if (job?.id === id && (job.state === 'done' || job.state === 'failed')) {
-        library.off('job', check);
-        resolve(job);
-      }
-    };
-    library.on('job', check);
-    check(library.job(id));
-  });
 }
 
 async function expectRefused(
@@ -338,7 +325,7 @@ describe.skipIf(missing !== '')(`fallback media with real ffmpeg ${missing}`, ()
       library.on('job', (job) => events.push(job));
       const job = await library.accept('main', upload(library, 'good.mp4'), 'My Clip.mp4', params);
       expect(job).toMatchObject({ channelId: 'main', key: renditionKey(params), kind: 'upload' });
-      expect((await finished(library, job.id)).state).toBe('done');
+      expect((await jobFinished(library, job.id)).state).toBe('done');
       const mine = events.filter((e) => e.id === job.id);
       expect(mine[0]).toMatchObject({ state: 'queued', percent: 0 });
       expect(mine.at(-1)).toMatchObject({ state: 'done', percent: 100 });
@@ -400,7 +387,7 @@ describe.skipIf(missing !== '')(`fallback media with real ffmpeg ${missing}`, ()
       expect(library.jobs('a').filter((j) => j.key === renditionKey(other))).toHaveLength(1);
       const slateFile = await library.slate(other);
       expect(library.current('b', other)).toEqual({ file: slateFile, kind: 'slate' });
-      for (const job of library.jobs()) await finished(library, job.id);
+      for (const job of library.jobs()) await jobFinished(library, job.id);
       expect(mostRunning).toBeLessThanOrEqual(1);
       expect(library.jobs().every((j) => j.state === 'done')).toBe(true);
       expect([first.id, second.id].every((id) => library.job(id)?.state === 'done')).toBe(true);
@@ -426,7 +413,7 @@ describe.skipIf(missing !== '')(`fallback media with real ffmpeg ${missing}`, ()
         '../../x.mp4',
         params,
       );
-      expect((await finished(library, job.id)).state).toBe('done');
+      expect((await jobFinished(library, job.id)).state).toBe('done');
       expect(readdirSync(join(dataDir, 'fallback', 'channels'))).toEqual(['%2E%2E%2F%2E%2E%2Fevil']);
       const channelDir = join(dataDir, 'fallback', 'channels', '%2E%2E%2F%2E%2E%2Fevil');
       expect(readdirSync(channelDir).sort()).toEqual(['clips', 'current.json']);

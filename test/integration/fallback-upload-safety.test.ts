@@ -13,9 +13,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FallbackLibrary, type FallbackJob } from '../../src/fallback/library.js';
 import { defaultParams, renditionKey, type RenditionParams } from '../../src/fallback/params.js';
 import { waitFor } from '../helpers/process.js';
+import { jobFinished } from '../helpers/fallback-jobs.js';
 import { peersSkipReason } from '../helpers/programs.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { uploadFallback } from '../helpers/fallback-upload.js';
 
 const run = promisify(execFile);
 const missing = peersSkipReason('ffmpeg', 'ffprobe');
@@ -31,26 +33,6 @@ function hashTree(root: string): Record<string, string> {
     if (statSync(path).isFile()) out[relative(root, path)] = sha(readFileSync(path));
   }
   return out;
-}
-
-async function upload(
-  test: TestServer,
-  path: string,
-  name: string,
-): Promise<{
-  status: number;
-  body: { job?: FallbackJob; error?: string; message?: string; field?: string };
-}> {
-  const form = new FormData();
-  form.append('channelId', 'main');
-  form.append('file', new Blob([readFileSync(path)]), name);
-  const token = test.server.store.auth.createToken(`upload-${name}`).token;
-  const response = await fetch(`${test.httpBase}/api/upload_fallback`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
-    body: form,
-  });
-  return { status: response.status, body: (await response.json()) as { job?: FallbackJob } };
 }
 
 async function jobDone(test: TestServer, id: string): Promise<FallbackJob> {
@@ -72,19 +54,6 @@ async function servedOriginal(test: TestServer): Promise<string> {
   });
   expect(response.status).toBe(200);
   return sha(Buffer.from(await response.arrayBuffer()));
-}
-
-function finished(library: FallbackLibrary, id: string): Promise<FallbackJob> {
-  return new Promise((resolve) => {
-    const check = (job: FallbackJob | undefined): void => {
-      if (job?.id === id && (job.state === 'done' || job.state === 'failed')) {
-        library.off('job', check);
-        resolve(job);
-      }
-    };
-    library.on('job', check);
-    check(library.job(id));
-  });
 }
 
 describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
@@ -120,7 +89,7 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
     const dataDir = makeTempDir('data');
     const test = await startTestServer({ dataDir });
     const channelDir = join(dataDir, 'fallback', 'channels', 'main');
-    const first = await upload(test, file('brb.mp4'), 'brb.mp4');
+    const first = await uploadFallback(test, file('brb.mp4'), 'brb.mp4');
     expect(first.status).toBe(202);
     expect((await jobDone(test, first.body.job!.id)).state).toBe('done');
     const before = { original: await servedOriginal(test), files: hashTree(channelDir) };
@@ -133,7 +102,7 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
       [file('playlist.m3u8'), 'sneaky.mp4', /HLS\/M3U playlist is not an accepted video file/],
       [file('concat.txt'), 'list.mp4', /concat list is not an accepted video file/],
     ] as const) {
-      const refused = await upload(test, path, name);
+      const refused = await uploadFallback(test, path, name);
       expect(refused.status, name).toBe(422);
       expect(refused.body, name).toMatchObject({ error: 'NOT_MEDIA', field: 'file' });
       expect(refused.body.message, name).toMatch(message);
@@ -143,7 +112,7 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
     expect(readdirSync(join(dataDir, 'fallback', 'incoming'))).toEqual([]);
 
     // The name is display only: a real video called x.json is stored as a video, beside intact metadata.
-    const json = await upload(test, file('next.mp4'), 'x.json');
+    const json = await uploadFallback(test, file('next.mp4'), 'x.json');
     expect(json.status).toBe(202);
     expect((await jobDone(test, json.body.job!.id)).state).toBe('done');
     const info = await test.api<{ info: { original: { name: string; sizeBytes: number } } }>(
@@ -167,7 +136,7 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
       return library.accept('main', tmp, name, p);
     };
     const first = await accept('brb.mp4', params);
-    expect((await finished(library, first.id)).state).toBe('done');
+    expect((await jobFinished(library, first.id)).state).toBe('done');
     const playing = library.current('main', params)!;
     expect(playing.kind).toBe('upload');
     const playingHash = sha(readFileSync(playing.file));
@@ -176,7 +145,7 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
     // An AAC sample rate no encoder takes: the probe passes, the conform fails.
     const failing = await accept('next.mp4', { ...params, sampleRate: 1234 });
     expect(library.current('main', params)).toEqual(playing);
-    expect((await finished(library, failing.id)).state).toBe('failed');
+    expect((await jobFinished(library, failing.id)).state).toBe('failed');
     expect(library.info('main').original?.name).toBe('brb.mp4');
     expect(sha(readFileSync(library.originalFile('main')!.path))).toBe(original);
     expect(library.current('main', params)).toEqual(playing);
@@ -186,7 +155,7 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
     const second = await accept('next.mp4', params);
     expect(library.current('main', params)).toEqual(playing);
     expect(existsSync(playing.file)).toBe(true);
-    expect((await finished(library, second.id)).state).toBe('done');
+    expect((await jobFinished(library, second.id)).state).toBe('done');
     expect(library.info('main').original?.name).toBe('next.mp4');
     expect(library.current('main', params)?.file).not.toBe(playing.file);
     expect(existsSync(playing.file)).toBe(false);
@@ -199,12 +168,12 @@ describe.skipIf(missing !== '')(`fallback upload safety ${missing}`, () => {
     copyFileSync(file('brb.mp4'), tmp);
     const base: RenditionParams = { ...defaultParams, width: 320, height: 180, fps: 15 };
     const accepted = await library.accept('main', tmp, 'brb.mp4', base);
-    await finished(library, accepted.id);
+    await jobFinished(library, accepted.id);
     const sizes = [240, 200, 160].map((height) => ({ ...base, height }));
     for (const p of sizes) {
       library.prepare('main', p);
       const job = library.jobs('main').find((j) => j.key === renditionKey(p) && j.state !== 'done');
-      if (job) await finished(library, job.id);
+      if (job) await jobFinished(library, job.id);
     }
     const kept = library
       .info('main')

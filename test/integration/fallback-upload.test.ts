@@ -3,7 +3,7 @@
  * to the live parameters in the background, and played to a platform when OBS drops. A bad upload is
  * refused and the good fallback stays.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listenReceiver, publishTestStream } from '../helpers/ffmpeg.js';
@@ -11,7 +11,8 @@ import { checkTimeline, frameSizes, probePackets } from '../helpers/ffprobe.js';
 import { spawnPeer, waitFor } from '../helpers/process.js';
 import { missingPeers, requireProgram } from '../helpers/programs.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { uploadFallback } from '../helpers/fallback-upload.js';
+import { startTestServer } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe');
 
@@ -20,23 +21,6 @@ interface Job {
   state: string;
   percent: number;
   error: string | null;
-}
-
-async function upload(
-  test: TestServer,
-  file: string,
-  name: string,
-): Promise<{ status: number; body: { job?: Job; error?: string; field?: string } }> {
-  const form = new FormData();
-  form.append('channelId', 'main');
-  form.append('file', new Blob([readFileSync(file)]), name);
-  const token = test.server.store.auth.createToken(`upload-${name}`).token;
-  const response = await fetch(`${test.httpBase}/api/upload_fallback`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
-    body: form,
-  });
-  return { status: response.status, body: (await response.json()) as { job?: Job } };
 }
 
 async function makeClip(file: string, args: string[]): Promise<void> {
@@ -89,7 +73,7 @@ describe.skipIf(missing !== '')(`fallback upload ${missing}`, () => {
     );
 
     // Uploaded while live: conformed to what the platforms are getting now.
-    const accepted = await upload(test, clip, 'brb.mp4');
+    const accepted = await uploadFallback(test, clip, 'brb.mp4');
     expect(accepted.status).toBe(202);
     const jobId = accepted.body.job!.id;
     await waitFor(
@@ -103,7 +87,7 @@ describe.skipIf(missing !== '')(`fallback upload ${missing}`, () => {
     // A text file is refused, and the conformed clip stays the fallback.
     const bogus = path.join(dir, 'notes.mp4');
     writeFileSync(bogus, 'this is not a video\n'.repeat(100));
-    const refused = await upload(test, bogus, 'notes.mp4');
+    const refused = await uploadFallback(test, bogus, 'notes.mp4');
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ error: 'NOT_MEDIA', field: 'file' });
     const info = await test.api<{ info: { original: { name: string } | null } }>(

@@ -10,14 +10,9 @@ import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
 import { waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { outputsByName, startTestServer, type TestServer } from '../helpers/server.js';
+import { mainChannel, outputsByName, startTestServer } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe', 'nginx');
-
-async function source(test: TestServer): Promise<string | null> {
-  const { body } = await test.api<{ channels: { source: string | null }[] }>('GET', '/api/status');
-  return body.channels[0]?.source ?? null;
-}
 
 describe.skipIf(missing !== '')(`SRS / nginx-rtmp hooks ${missing}`, () => {
   it('authenticates nginx-rtmp publishers by channel key, pulls and restreams them, and ends on publish_done', async () => {
@@ -45,7 +40,7 @@ describe.skipIf(missing !== '')(`SRS / nginx-rtmp hooks ${missing}`, () => {
     expect((await intruder.waitForExit(15_000)).code).not.toBe(0);
 
     const publisher = publishTestStream({ url: nginx.url('live', test.ingestKey), seconds: 6 });
-    await waitFor(async () => (await source(test)) === 'live', {
+    await waitFor(async () => (await mainChannel(test)).source === 'live', {
       what: 'the pulled stream on air',
       timeoutMs: 20_000,
     });

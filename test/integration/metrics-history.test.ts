@@ -10,7 +10,7 @@ import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
 import { freePort } from '../helpers/ports.js';
 import { missingPeers } from '../helpers/programs.js';
 import { waitFor } from '../helpers/process.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { mainChannel, startTestServer, waitForSource, type TestServer } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'nginx');
 
@@ -33,20 +33,6 @@ async function scrape(test: TestServer, token: string): Promise<string> {
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   return response.text();
-}
-
-interface Status {
-  channels: { id: string; source: string | null; reason: string | null; onAir: boolean }[];
-}
-
-async function waitForSource(test: TestServer, source: string | null, reason?: string): Promise<void> {
-  await waitFor(
-    async () => {
-      const main = (await test.api<Status>('GET', '/api/status')).body.channels.find((c) => c.id === 'main');
-      return main?.source === source && (reason === undefined || main.reason === reason);
-    },
-    { what: `source ${source} (${reason ?? 'any reason'})`, timeoutMs: 20_000 },
-  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -121,11 +107,7 @@ describe.skipIf(missing !== '')(`metrics and history ${missing}`, () => {
     await waitForSource(test, 'live', 'publisher-returned');
     await sleep(2000);
     await second.stop();
-    await waitFor(
-      async () =>
-        !(await test.api<Status>('GET', '/api/status')).body.channels.find((c) => c.id === 'main')?.onAir,
-      { what: 'off air', timeoutMs: 15_000 },
-    );
+    await waitFor(async () => !(await mainChannel(test)).onAir, { what: 'off air', timeoutMs: 15_000 });
 
     const after = await scrape(test, token);
     for (const [to, reason] of [

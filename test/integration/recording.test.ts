@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RecordingDto } from '../../src/contract/index.js';
 import { publishTestStream, type Publisher } from '../helpers/ffmpeg.js';
 import { decodeErrors, probeStreams } from '../helpers/ffprobe.js';
 import { childPidsSync, signalPid, waitFor } from '../helpers/process.js';
@@ -16,16 +17,6 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 const skip = peersSkipReason('ffmpeg', 'ffprobe');
-
-interface RecordingView {
-  id: string;
-  channelId: string;
-  startedAt: string;
-  endedAt: string | null;
-  durationMs: number;
-  bytes: number;
-  state: string;
-}
 
 async function sourceOf(test: Pick<TestServer, 'api'>): Promise<string | null | undefined> {
   const { body } = await test.api<{ channels: { id: string; source: string | null }[] }>(
@@ -57,7 +48,7 @@ describe.skipIf(skip !== '')(`recording${skip ? ` (skipped: ${skip})` : ''}`, ()
     const first = publishTestStream({ url: ingest });
     publishers.push(first);
     await waitFor(async () => (await sourceOf(test)) === 'live', { what: 'live', timeoutMs: 20_000 });
-    await waitFor(async () => (await test.api<RecordingView[]>('GET', '/api/recordings')).body.length === 1, {
+    await waitFor(async () => (await test.api<RecordingDto[]>('GET', '/api/recordings')).body.length === 1, {
       what: 'a recording started',
     });
     // The recorder reads the program but is not a preview viewer.
@@ -74,11 +65,11 @@ describe.skipIf(skip !== '')(`recording${skip ? ` (skipped: ${skip})` : ''}`, ()
     publishers.push(second);
     await waitFor(async () => (await sourceOf(test)) === 'live', { what: 'live again', timeoutMs: 20_000 });
     await waitFor(
-      async () => (await test.api<RecordingView[]>('GET', '/api/recordings')).body[0]?.state === 'done',
+      async () => (await test.api<RecordingDto[]>('GET', '/api/recordings')).body[0]?.state === 'done',
       { what: 'the recording done once the broadcast ended', timeoutMs: 40_000 },
     );
 
-    const list = (await test.api<RecordingView[]>('GET', '/api/recordings')).body;
+    const list = (await test.api<RecordingDto[]>('GET', '/api/recordings')).body;
     expect(list).toHaveLength(1);
     const recording = list[0]!;
     expect(recording).toMatchObject({ channelId: 'main', state: 'done' });
@@ -108,7 +99,7 @@ describe.skipIf(skip !== '')(`recording${skip ? ` (skipped: ${skip})` : ''}`, ()
     expect(await decodeErrors(file)).toBe('');
 
     expect((await test.api('DELETE', `/api/recordings/${recording.id}`)).status).toBe(200);
-    expect((await test.api<RecordingView[]>('GET', '/api/recordings')).body).toEqual([]);
+    expect((await test.api<RecordingDto[]>('GET', '/api/recordings')).body).toEqual([]);
     expect(readdirSync(join(test.server.config.dataDir, 'recordings'))).toEqual([]);
     expect((await test.api('DELETE', `/api/recordings/${recording.id}`)).status).toBe(404);
   });
@@ -126,8 +117,8 @@ describe.skipIf(skip !== '')(`recording${skip ? ` (skipped: ${skip})` : ''}`, ()
       if (event.event === 'recording') warnings.push(event.data.message);
     });
     const ingest = `${test.ingestBase}/${test.ingestKey}`;
-    const recordings = async (): Promise<RecordingView[]> =>
-      (await test.api<RecordingView[]>('GET', '/api/recordings')).body;
+    const recordings = async (): Promise<RecordingDto[]> =>
+      (await test.api<RecordingDto[]>('GET', '/api/recordings')).body;
 
     const first = publishTestStream({ url: ingest, seconds: 12 });
     publishers.push(first);
@@ -203,7 +194,7 @@ describe.skipIf(skip !== '')(`recording${skip ? ` (skipped: ${skip})` : ''}`, ()
 
     // The next start lists it as interrupted, with its size.
     const again = await startServerProcess({ dataDir });
-    const list = (await again.api<RecordingView[]>('GET', '/api/recordings')).body;
+    const list = (await again.api<RecordingDto[]>('GET', '/api/recordings')).body;
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ state: 'interrupted' });
     expect(list[0]!.bytes).toBeGreaterThan(0);

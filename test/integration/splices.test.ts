@@ -11,15 +11,10 @@ import { checkTimeline, decodeErrors, probePackets } from '../helpers/ffprobe.js
 import { waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { mainChannel, startTestServer } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function source(test: TestServer): Promise<string | null> {
-  const { body } = await test.api<{ channels: { source: string | null }[] }>('GET', '/api/status');
-  return body.channels[0]?.source ?? null;
-}
 
 describe.skipIf(missing !== '')(`splices ${missing}`, () => {
   it('returns an open-GOP encoder from a stall at a picture the platform can decode from', async () => {
@@ -49,13 +44,22 @@ describe.skipIf(missing !== '')(`splices ${missing}`, () => {
         'expr:gte(t,n_forced*3)',
       ],
     });
-    await waitFor(async () => (await source(test)) === 'live', { what: 'live', timeoutMs: 20_000 });
+    await waitFor(async () => (await mainChannel(test)).source === 'live', {
+      what: 'live',
+      timeoutMs: 20_000,
+    });
     await sleep(3000);
     publisher.pause();
-    await waitFor(async () => (await source(test)) === 'fallback', { what: 'fallback', timeoutMs: 20_000 });
+    await waitFor(async () => (await mainChannel(test)).source === 'fallback', {
+      what: 'fallback',
+      timeoutMs: 20_000,
+    });
     await sleep(1500);
     publisher.resume();
-    await waitFor(async () => (await source(test)) === 'live', { what: 'live again', timeoutMs: 20_000 });
+    await waitFor(async () => (await mainChannel(test)).source === 'live', {
+      what: 'live again',
+      timeoutMs: 20_000,
+    });
     await sleep(6000);
     await publisher.stop();
     await receiver.waitForExit(20_000);

@@ -4,6 +4,7 @@ import { Program } from '../../../src/channel/program.js';
 import { readFlv } from '../../../src/media/flv-file.js';
 import type { MediaPacket } from '../../../src/media/packet.js';
 import { keyframeStart } from '../../../src/rtmp/index.js';
+import { audio, audioHeader, video, videoHeader } from '../../helpers/synthetic-packets.js';
 
 const metadata: MediaPacket = {
   kind: 'data',
@@ -19,34 +20,6 @@ const metadata: MediaPacket = {
   keyframe: false,
   header: true,
 };
-const videoHeader: MediaPacket = {
-  kind: 'video',
-  dts: 0,
-  payload: Buffer.from([0x17, 0, 0, 0, 0, 1, 2, 3]),
-  keyframe: true,
-  header: true,
-};
-const audioHeader: MediaPacket = {
-  kind: 'audio',
-  dts: 0,
-  payload: Buffer.from([0xaf, 0, 0x11, 0x90]),
-  keyframe: false,
-  header: true,
-};
-const video = (dts: number, keyframe = false): MediaPacket => ({
-  kind: 'video',
-  dts,
-  payload: Buffer.from([keyframe ? 0x17 : 0x27, 1, 0, 0, 0, dts & 0xff]),
-  keyframe,
-  header: false,
-});
-const audio = (dts: number): MediaPacket => ({
-  kind: 'audio',
-  dts,
-  payload: Buffer.from([0xaf, 1, dts & 0xff]),
-  keyframe: false,
-  header: false,
-});
 
 /** A sink whose backlog the test sets: what a socket that stopped reading looks like. */
 class FakeSink implements ByteSink {
@@ -88,7 +61,7 @@ function gop(program: Program, startMs: number): void {
 describe('FlvViewer', () => {
   it('starts at the latest keyframe after the current metadata and headers, metadata without @setDataFrame', () => {
     const program = new Program();
-    for (const header of [metadata, videoHeader, audioHeader]) program.write(header);
+    for (const header of [metadata, videoHeader(), audioHeader]) program.write(header);
     program.write(audio(5)); // before any keyframe: never shown
     gop(program, 100);
     const sink = new FakeSink();
@@ -112,7 +85,7 @@ describe('FlvViewer', () => {
 
   it('drops whole GOPs while its sink is backed up, resumes at a keyframe, and never holds the program', () => {
     const program = new Program();
-    for (const header of [videoHeader, audioHeader]) program.write(header);
+    for (const header of [videoHeader(), audioHeader]) program.write(header);
     const sink = new FakeSink();
     const viewer = new FlvViewer(program, sink, {
       clock: { now: () => 0 },
@@ -138,7 +111,7 @@ describe('FlvViewer', () => {
 
   it('is dropped after stalling past its timeout, and ends its stream when the program resets', () => {
     const program = new Program();
-    for (const header of [videoHeader, audioHeader]) program.write(header);
+    for (const header of [videoHeader(), audioHeader]) program.write(header);
     let now = 0;
     const ends: FlvViewerEnd[] = [];
     const stuck = new FakeSink();

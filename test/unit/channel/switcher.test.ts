@@ -4,6 +4,7 @@ import { Switcher } from '../../../src/channel/switcher.js';
 import type { MediaPacket } from '../../../src/media/packet.js';
 import { packetFromTag } from '../../../src/media/packet-from-tag.js';
 import type { Clock } from '../../../src/shared/clock.js';
+import { audio, audioHeader, video, videoHeader } from '../../helpers/synthetic-packets.js';
 
 function fakeClock(): Clock & { advance(ms: number): void } {
   let now = 0;
@@ -16,35 +17,6 @@ function fakeClock(): Clock & { advance(ms: number): void } {
     },
   };
 }
-
-const videoHeader = (bytes = [1, 2, 3]): MediaPacket => ({
-  kind: 'video',
-  dts: 0,
-  payload: Buffer.from([0x17, 0, 0, 0, 0, ...bytes]),
-  keyframe: true,
-  header: true,
-});
-const audioHeader: MediaPacket = {
-  kind: 'audio',
-  dts: 0,
-  payload: Buffer.from([0xaf, 0, 0x11, 0x90]),
-  keyframe: false,
-  header: true,
-};
-const video = (dts: number, keyframe = false): MediaPacket => ({
-  kind: 'video',
-  dts,
-  payload: Buffer.from([keyframe ? 0x17 : 0x27, 1, 0, 0, 0, dts & 0xff]),
-  keyframe,
-  header: false,
-});
-const audio = (dts: number): MediaPacket => ({
-  kind: 'audio',
-  dts,
-  payload: Buffer.from([0xaf, 1, dts & 0xff]),
-  keyframe: false,
-  header: false,
-});
 
 function recorder(program: Program): MediaPacket[] {
   const got: MediaPacket[] = [];

@@ -1,19 +1,10 @@
 import { useEffect, useState } from 'react';
 import { api, messageOf } from '../api/client.js';
+import { audioCodecLabels, videoCodecLabels } from '../api/contract.js';
 import type { PlatformDto, PresetDto, RotatedKeyDto } from '../api/types.js';
 import { Address, ConfirmButton, CopyButton, Notice } from '../components/ui.js';
 import { useApp } from '../context.js';
 import { formatKbps } from '../format.js';
-
-const codecNames: Record<string, string> = { avc: 'H.264', hevc: 'HEVC', av1: 'AV1', vp9: 'VP9', vp8: 'VP8' };
-const audioCodecNames: Record<string, string> = {
-  aac: 'AAC',
-  mp3: 'MP3',
-  opus: 'Opus',
-  flac: 'FLAC',
-  ac3: 'AC-3',
-  eac3: 'E-AC-3',
-};
 
 export function ObsPage() {
   const { channel, presets, reloadChannels } = useApp();
@@ -38,8 +29,8 @@ export function ObsPage() {
   const limits = [...used.values()].map((p) => p.maxBitrateKbps).filter((v): v is number => v !== null);
   const maxKbps = limits.length > 0 ? Math.min(...limits) : null;
   const codecSets = [...used.values()].map((p) => p.videoCodecs);
-  const commonCodecs = ['avc', 'hevc', 'av1'].filter((c) =>
-    codecSets.every((set) => set.includes(c as never)),
+  const commonCodecs = (['avc', 'hevc', 'av1'] as const).filter((c) =>
+    codecSets.every((set) => set.includes(c)),
   );
 
   return (
@@ -140,7 +131,7 @@ export function ObsPage() {
             <dt>Encoder</dt>
             <dd>
               {commonCodecs.length > 0
-                ? `${commonCodecs.map((c) => codecNames[c] ?? c).join(' or ')}${commonCodecs.includes('avc') ? ' (H.264 is the safe choice)' : ''}`
+                ? `${commonCodecs.map((c) => videoCodecLabels[c]).join(' or ')}${commonCodecs.includes('avc') ? ' (H.264 is the safe choice)' : ''}`
                 : 'No codec suits all your platforms: send H.264 and check each platform.'}
             </dd>
           </div>
@@ -159,9 +150,9 @@ export function ObsPage() {
               <li key={preset.id}>
                 <h3>{preset.name}</h3>
                 <p className="small">
-                  {preset.videoCodecs.map((c) => codecNames[c] ?? c).join(', ')}
+                  {preset.videoCodecs.map((c) => videoCodecLabels[c]).join(', ')}
                   {' · audio '}
-                  {preset.audioCodecs.map((c) => audioCodecNames[c] ?? c).join(', ')}
+                  {preset.audioCodecs.map((c) => audioCodecLabels[c]).join(', ')}
                   {preset.keyframeIntervalSeconds !== null
                     ? ` · keyframe ${preset.keyframeIntervalSeconds} s`
                     : ''}
