@@ -80,6 +80,16 @@ else
   say "ffmpeg: $(ffmpeg -hide_banner -version | head -n1)"
 fi
 
+# --- jemalloc (optional) ----------------------------------------------------------------------------
+# The server runs with jemalloc where it is installed: it gives back the memory that hostile connection
+# floods use, which glibc's malloc keeps (src/allocator.ts). Debian/Ubuntu only; elsewhere glibc's serves.
+if [[ "$(uname -s)" == Linux ]] && command -v apt-get >/dev/null 2>&1 &&
+  ! ls /usr/lib/*/libjemalloc.so.2 >/dev/null 2>&1; then
+  say 'installing jemalloc (apt-get install -y libjemalloc2)'
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y libjemalloc2 ||
+    say 'could not install libjemalloc2: the server will use the system allocator'
+fi
+
 # --- dependencies and build ------------------------------------------------------------------------
 if [[ -f package-lock.json ]]; then
   if [[ -f node_modules/.package-lock.json && ! package-lock.json -nt node_modules/.package-lock.json ]]; then
