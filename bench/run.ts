@@ -120,33 +120,10 @@ function parseOptions(): Options {
   const previewOnly = values['preview-only'] === true;
   const previewN = values.preview === true || previewOnly ? Number(values['preview-n'] ?? 10) : 0;
   if (!Number.isInteger(previewN) || previewN < 0 || previewN > 500) throw new Error('--preview-n: 1..500');
-  if (previewOnly) {
-    // Only the preview: nothing else runs.
-    return {
-      ns,
-      seconds,
-      warmupSeconds,
-      syscallSeconds,
-      systems,
-      slowN: 0,
-      continuityReps: 0,
-      continuityOnly: true,
-      previewN,
-      previewOnly,
-    };
-  }
-  return {
-    ns,
-    seconds,
-    warmupSeconds,
-    syscallSeconds,
-    systems,
-    slowN,
-    continuityReps,
-    continuityOnly,
-    previewN,
-    previewOnly,
-  };
+  const common = { ns, seconds, warmupSeconds, syscallSeconds, systems, previewN, previewOnly };
+  // With --preview-only nothing else runs.
+  if (previewOnly) return { ...common, slowN: 0, continuityReps: 0, continuityOnly: true };
+  return { ...common, slowN, continuityReps, continuityOnly };
 }
 
 const log = (line: string): void => {
