@@ -7,3 +7,4 @@ export * from './values.js';
 export * from './limits.js';
 export type * from './engine.js';
 export type * from './api.js';
+export * from './job-dto.js';

@@ -1,19 +1,5 @@
-import type { ChannelFallbackDto, FallbackJob, FallbackJobDto } from '../contract/index.js';
+import { fallbackJobDto, type ChannelFallbackDto, type FallbackJobDto } from '../contract/index.js';
 import { ControlPlaneError, type SharedBackend } from './shared-backend.js';
-
-/** A job with the API's nulls for absent values; copied field by field so nothing else leaks. */
-export function jobView(job: FallbackJob): FallbackJobDto {
-  return {
-    id: job.id,
-    channelId: job.channelId,
-    key: job.key,
-    state: job.state,
-    percent: job.percent,
-    error: job.error ?? null,
-    startedAt: job.startedAt,
-    finishedAt: job.finishedAt ?? null,
-  };
-}
 
 /** A channel's fallback: uploads conformed to its live parameters, their jobs, and the files made. */
 export class FallbackBackend {
@@ -38,13 +24,13 @@ export class FallbackBackend {
   ): Promise<FallbackJobDto> => {
     this.#shared.checkChannel(channelId, 'channelId');
     const params = this.#shared.live.fallbackParams(channelId);
-    return jobView(await this.#shared.fallback.accept(channelId, tmpFile, originalName, params));
+    return fallbackJobDto(await this.#shared.fallback.accept(channelId, tmpFile, originalName, params));
   };
 
   readonly job = (id: string): FallbackJobDto => {
     const job = this.#shared.fallback.job(id);
     if (!job) throw new ControlPlaneError('NOT_FOUND', `no fallback job '${id}'`, 'id');
-    return jobView(job);
+    return fallbackJobDto(job);
   };
 
   readonly channel = (channelId: string): ChannelFallbackDto => {
@@ -58,7 +44,7 @@ export class FallbackBackend {
           : null,
         renditions: info.renditions.map((r) => ({ key: r.key, sizeBytes: r.sizeBytes })),
       },
-      jobs: this.#shared.fallback.jobs(channelId).map(jobView),
+      jobs: this.#shared.fallback.jobs(channelId).map(fallbackJobDto),
     };
   };
 

@@ -1,5 +1,9 @@
-import type { BitrateSeries, ChannelStatusDto, StatusDto } from '../contract/index.js';
-import { jobView } from './fallback-backend.js';
+import {
+  fallbackJobDto,
+  type BitrateSeries,
+  type ChannelStatusDto,
+  type StatusDto,
+} from '../contract/index.js';
 import type { SharedBackend } from './shared-backend.js';
 
 /** How long `/api/status` keeps showing a finished (done or failed) fallback job. */
@@ -42,7 +46,7 @@ export class StatusBackend {
           job.finishedAt === undefined ||
           now - Date.parse(job.finishedAt) <= finishedJobsShownMs,
       )
-      .map(jobView);
+      .map(fallbackJobDto);
     return {
       id,
       name,

@@ -15,6 +15,7 @@ import type {
   StatsEventDto,
   SwitchReason,
 } from '../contract/index.js';
+import { jobEventDto } from '../contract/index.js';
 
 /** An event as subscribers (the SSE route) get it: a sequence number, a name and its data. */
 export type SequencedEvent = ServerEventDto;
@@ -155,17 +156,7 @@ export class EventFeed extends TypedEmitter<EventFeedEvents> {
   };
 
   readonly #onJob = (job: FallbackJob): void => {
-    const event: JobEventDto = {
-      id: job.id,
-      channelId: job.channelId,
-      kind: job.kind,
-      key: job.key,
-      state: job.state,
-      percent: job.percent,
-      error: job.error ?? null,
-      startedAt: job.startedAt,
-      finishedAt: job.finishedAt ?? null,
-    };
+    const event = jobEventDto(job);
     this.safeEmit('job', event);
     this.#publish({ id: 0, event: 'job', data: event });
   };
