@@ -36,16 +36,22 @@ export class LiveParams {
   readonly #dts: number[] = [];
   #firstDts: number | undefined;
   #lastDts = 0;
+  /** One track has been alone for LONE_TRACK_MS (as of the last packet). */
+  #lone = false;
+  /** Something current() reads changed since it was last compared with what was emitted. */
+  #stale = false;
   #emittedKey: string | undefined;
 
   /**
    * Takes one packet; returns the params when they become known or change (so the caller can have a
-   * rendition made at once), undefined otherwise. Cheap per frame: headers are parsed only when they come.
+   * rendition made at once), undefined otherwise. Cheap per frame: headers are parsed only when they
+   * come, and the params are built only when something they are made of changed (no allocation per frame).
    */
   observe(packet: MediaPacket): RenditionParams | undefined {
     this.#firstDts ??= packet.dts;
     this.#lastDts = Math.max(this.#lastDts, packet.dts);
     if (packet.header) {
+      this.#stale = true;
       if (packet.kind === 'video') {
         this.#sawVideoHeader = true;
         this.#video = videoParamsOf(packet);
@@ -56,9 +62,16 @@ export class LiveParams {
         const fps = safeMetadataFps(packet);
         if (fps !== undefined) this.#metadataFps = fps;
       }
-    } else if (packet.kind === 'video') {
-      this.#measure(packet.dts);
+    } else if (packet.kind === 'video' && this.#measure(packet.dts)) {
+      this.#stale = true;
     }
+    const lone = this.#lastDts - this.#firstDts >= LONE_TRACK_MS;
+    if (lone !== this.#lone) {
+      this.#lone = lone;
+      this.#stale = true;
+    }
+    if (!this.#stale) return undefined;
+    this.#stale = false;
     const params = this.current();
     if (params === undefined) return undefined;
     const key = renditionKey(params);
@@ -87,18 +100,22 @@ export class LiveParams {
     return undefined;
   }
 
-  #measure(dts: number): void {
+  /** Takes one video frame's dts; true when the measured rate changed. */
+  #measure(dts: number): boolean {
     const last = this.#dts.at(-1);
     if (last !== undefined && (dts <= last - MAX_STEP_MS || dts > last + MAX_STEP_MS)) this.#dts.length = 0;
-    if (last !== undefined && dts === last) return; // two frames on one ms: nothing to learn from the step
+    if (last !== undefined && dts === last) return false; // two frames on one ms: nothing to learn from the step
     this.#dts.push(dts);
     if (this.#dts.length > WINDOW_FRAMES) this.#dts.shift();
     const first = this.#dts[0];
     const span = first === undefined ? 0 : dts - first;
-    if (this.#dts.length < MIN_FRAMES || span < MIN_SPAN_MS) return;
+    if (this.#dts.length < MIN_FRAMES || span < MIN_SPAN_MS) return false;
     // After a first estimate, only a longer window may change it: no flapping between 29.97 and 30.
-    if (this.#measuredFps !== undefined && span < REFINE_SPAN_MS) return;
-    this.#measuredFps = snapFps(((this.#dts.length - 1) * 1000) / span);
+    if (this.#measuredFps !== undefined && span < REFINE_SPAN_MS) return false;
+    const fps = snapFps(((this.#dts.length - 1) * 1000) / span);
+    if (fps === this.#measuredFps) return false;
+    this.#measuredFps = fps;
+    return true;
   }
 }
 
