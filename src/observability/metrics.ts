@@ -19,6 +19,13 @@ export interface MetricsOptions {
 
 const sources = ['live', 'fallback', 'none'] as const;
 
+/**
+ * How often `nodejs_eventloop_lag_*` samples the loop, ms. prom-client's default (10) wakes the process
+ * 100 times a second, live or idle: measured idle, 0.25 % of a core against 0.15 % at 100 ms. A stall
+ * long enough to matter to a stream (over 100 ms) is always caught: it delays the sample due during it.
+ */
+const eventLoopSampleMs = 100;
+
 type OutputLabels = 'channel' | 'destination' | 'name';
 
 /** Running totals of one output across its snapshots (which restart when an output is re-created). */
@@ -181,7 +188,9 @@ export class Metrics {
       labelNames: ['channel'],
       registers,
     });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.#registry });
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.#registry, eventLoopMonitoringPrecision: eventLoopSampleMs });
+    }
     this.#feed.on('channel', this.#onChannel);
   }
 
