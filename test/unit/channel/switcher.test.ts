@@ -24,11 +24,18 @@ function recorder(program: Program): MediaPacket[] {
   return got;
 }
 
+/** A switcher over a program whose packets are recorded in `got`, on a clock the test moves. */
+function rig(silence?: ConstructorParameters<typeof Switcher>[2]) {
+  const program = new Program();
+  const got = recorder(program);
+  const clock = fakeClock();
+  const switcher = new Switcher(program, clock, silence);
+  return { program, got, clock, switcher };
+}
+
 describe('Switcher', () => {
   it('starts a source at its first video keyframe after its headers, on a timeline starting at 0', () => {
-    const program = new Program();
-    const got = recorder(program);
-    const switcher = new Switcher(program, fakeClock());
+    const { got, switcher } = rig();
     switcher.select('live');
     switcher.push('live', audio(900)); // before any header or keyframe: not on air yet
     switcher.push('live', video(1000, true)); // keyframe before the sequence header: still gated
@@ -47,9 +54,7 @@ describe('Switcher', () => {
   });
 
   it("never puts an encoder's end of sequence on the program: the broadcast goes on with another source", () => {
-    const program = new Program();
-    const got = recorder(program);
-    const switcher = new Switcher(program, fakeClock());
+    const { got, switcher } = rig();
     switcher.select('live');
     switcher.push('live', videoHeader());
     switcher.push('live', video(0, true));
@@ -66,10 +71,7 @@ describe('Switcher', () => {
   });
 
   it('re-bases a returning source one frame after the last program packet, with one offset for both tracks', () => {
-    const program = new Program();
-    const got = recorder(program);
-    const clock = fakeClock();
-    const switcher = new Switcher(program, clock);
+    const { got, switcher } = rig();
     switcher.select('live');
     switcher.push('live', videoHeader());
     switcher.push('live', audioHeader);
@@ -94,9 +96,7 @@ describe('Switcher', () => {
   });
 
   it('puts a new keyframe after the latest presentation time, so B-frames of the old source stay in order', () => {
-    const program = new Program();
-    const got = recorder(program);
-    const switcher = new Switcher(program, fakeClock());
+    const { got, switcher } = rig();
     const withCts = (p: MediaPacket, cts: number): MediaPacket => {
       const payload = Buffer.from(p.payload);
       payload.writeIntBE(cts, 2, 3);
@@ -115,10 +115,7 @@ describe('Switcher', () => {
   });
 
   it('keeps pace with the wall clock: a 3 s outage leaves a 3 s gap, not a backlog', () => {
-    const program = new Program();
-    const got = recorder(program);
-    const clock = fakeClock();
-    const switcher = new Switcher(program, clock);
+    const { got, clock, switcher } = rig();
     switcher.select('live');
     switcher.push('live', videoHeader());
     switcher.push('live', video(0, true));
@@ -130,9 +127,7 @@ describe('Switcher', () => {
   });
 
   it('sends a sequence header again only when its bytes changed, before the first keyframe of the new source', () => {
-    const program = new Program();
-    const got = recorder(program);
-    const switcher = new Switcher(program, fakeClock());
+    const { program, got, switcher } = rig();
     switcher.select('live');
     switcher.push('live', videoHeader([1]));
     switcher.push('live', audioHeader);
@@ -152,9 +147,7 @@ describe('Switcher', () => {
   });
 
   it("does not re-send an AAC header that says the same as the program's in other bytes (OBS's 2 vs ffmpeg's 5)", () => {
-    const program = new Program();
-    const got = recorder(program);
-    const switcher = new Switcher(program, fakeClock());
+    const { program, got, switcher } = rig();
     const ffmpegAac = { ...audioHeader, payload: Buffer.from('af00119056e500', 'hex') };
     switcher.select('fallback');
     switcher.push('fallback', videoHeader());
@@ -170,10 +163,7 @@ describe('Switcher', () => {
   });
 
   it('re-anchors an on-air source whose clock restarts from 0 at its next keyframe, as a switch would', () => {
-    const program = new Program();
-    const got = recorder(program);
-    const clock = fakeClock();
-    const switcher = new Switcher(program, clock);
+    const { got, clock, switcher } = rig();
     const events: string[] = [];
     switcher.on('switch', (from, to) => events.push(`switch ${from ?? '-'}>${to}`));
     switcher.on('reanchored', (source) => events.push(`reanchored ${source}`));
@@ -211,10 +201,7 @@ describe('Switcher', () => {
   });
 
   it('re-anchors an on-air source whose clock leaps ahead, instead of leaving the leap as a hole', () => {
-    const program = new Program();
-    const got = recorder(program);
-    const clock = fakeClock();
-    const switcher = new Switcher(program, clock);
+    const { got, clock, switcher } = rig();
     switcher.select('live');
     switcher.push('live', videoHeader());
     switcher.push('live', audioHeader);
@@ -233,10 +220,7 @@ describe('Switcher', () => {
   });
 
   it('does not take a real gap (frames dropped during a network stall, wall time passing) for a jump', () => {
-    const program = new Program();
-    const got = recorder(program);
-    const clock = fakeClock();
-    const switcher = new Switcher(program, clock);
+    const { got, clock, switcher } = rig();
     switcher.select('live');
     switcher.push('live', videoHeader());
     switcher.push('live', audioHeader);
@@ -247,10 +231,7 @@ describe('Switcher', () => {
   });
 
   it('gives a video-only source silent AAC in the given format, on its timeline, and stops at real audio', () => {
-    const program = new Program();
-    const got = recorder(program);
-    const clock = fakeClock();
-    const switcher = new Switcher(program, clock, () => ({ sampleRate: 48000, channels: 2 }));
+    const { got, clock, switcher } = rig(() => ({ sampleRate: 48000, channels: 2 }));
     switcher.select('live');
     switcher.push('live', videoHeader());
     for (let t = 0; t <= 1000; t += 100) {
@@ -276,10 +257,7 @@ describe('Switcher', () => {
   });
 
   it('lends an audio-only source the fallback picture: fallback video, live audio, one timeline', () => {
-    const program = new Program();
-    const got = recorder(program);
-    const clock = fakeClock();
-    const switcher = new Switcher(program, clock);
+    const { got, clock, switcher } = rig();
     let pictureNeeded = 0;
     switcher.on('pictureNeeded', () => pictureNeeded++);
     const liveAudio = (dts: number): MediaPacket => ({
@@ -324,9 +302,7 @@ describe('Switcher', () => {
   });
 
   it('drops a packet that would take its track backwards (B-frame reordering across a switch)', () => {
-    const program = new Program();
-    const got = recorder(program);
-    const switcher = new Switcher(program, fakeClock());
+    const { got, switcher } = rig();
     switcher.select('live');
     switcher.push('live', videoHeader());
     switcher.push('live', audioHeader);
@@ -338,9 +314,7 @@ describe('Switcher', () => {
   });
 
   it('re-bases a source whose (unwrapped) timestamps are past 2^32 onto the program timeline', () => {
-    const program = new Program();
-    const got = recorder(program);
-    const switcher = new Switcher(program, fakeClock());
+    const { got, switcher } = rig();
     switcher.select('live');
     switcher.push('live', videoHeader());
     switcher.push('live', audioHeader);
@@ -352,9 +326,7 @@ describe('Switcher', () => {
   });
 
   it('takes the program off air at once when no source is wanted', () => {
-    const program = new Program();
-    const got = recorder(program);
-    const switcher = new Switcher(program, fakeClock());
+    const { got, switcher } = rig();
     switcher.select('live');
     switcher.push('live', videoHeader());
     switcher.push('live', audioHeader);
