@@ -99,6 +99,15 @@ export async function outputsByName(test: TestServer): Promise<Map<string, Outpu
   return new Map((main?.outputs ?? []).map((o) => [o.name, o]));
 }
 
+/** Adds the platform `rx`: an ffmpeg receiver (`listenReceiver`) listening on `port`. */
+export async function addReceiverPlatform(test: Pick<TestServer, 'api'>, port: number): Promise<void> {
+  await test.api('POST', '/api/platforms', {
+    name: 'rx',
+    url: `rtmp://127.0.0.1:${port}/live`,
+    streamKey: 'key',
+  });
+}
+
 /** The main channel as `GET /api/status` shows it. */
 export async function mainChannel(test: Pick<TestServer, 'api'>): Promise<ChannelStatusDto> {
   const { body } = await test.api<{ channels: ChannelStatusDto[] }>('GET', '/api/status');

@@ -18,7 +18,7 @@ import {
 } from '../helpers/ffprobe.js';
 import { missingPeers } from '../helpers/programs.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { startTestServer, waitForSource } from '../helpers/server.js';
+import { addReceiverPlatform, startTestServer, waitForSource } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,11 +48,7 @@ async function broadcast(live: Omit<TestStreamOptions, 'url'>): Promise<string> 
   const test = await startTestServer({
     start: { continuity: { stallTimeoutMs: 2000, cleanStopAction: 'end', fallbackTimeoutMs: 60_000 } },
   });
-  await test.api('POST', '/api/platforms', {
-    name: 'rx',
-    url: `rtmp://127.0.0.1:${receiver.port}/live`,
-    streamKey: 'key',
-  });
+  await addReceiverPlatform(test, receiver.port);
   const url = `${test.ingestBase}/${test.ingestKey}`;
   const options = { url, seconds: 60, width: 1280, height: 720, fps: 30, ...live };
   const first = publishTestStream(options);

@@ -13,7 +13,7 @@ import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
 import { waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { mainChannel, startTestServer } from '../helpers/server.js';
+import { addReceiverPlatform, mainChannel, startTestServer } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe', 'nginx');
 
@@ -70,11 +70,7 @@ describe.skipIf(missing !== '')(`pulled stream restarts ${missing}`, () => {
       env: { HOOK_SECRET: 'hook-secret-3' },
       start: { continuity: { stallTimeoutMs: 2000, cleanStopAction: 'end' } },
     });
-    await test.api('POST', '/api/platforms', {
-      name: 'rx',
-      url: `rtmp://127.0.0.1:${receiver.port}/live`,
-      streamKey: 'key',
-    });
+    await addReceiverPlatform(test, receiver.port);
     // Only on_publish, as many setups have it: the upstream's restart reaches us on the pull itself.
     const nginx = await startNginxRtmp({
       apps: [{ name: 'live', onPublish: `${test.httpBase}/api/on_publish?secret=hook-secret-3` }],

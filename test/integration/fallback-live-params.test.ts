@@ -18,7 +18,7 @@ import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
 import { startPacketSink } from '../helpers/packet-sink.js';
 import { spawnPeer, waitFor } from '../helpers/process.js';
 import { missingPeers, requireProgram } from '../helpers/programs.js';
-import { outputsByName, startTestServer, type TestServer } from '../helpers/server.js';
+import { addReceiverPlatform, outputsByName, startTestServer, type TestServer } from '../helpers/server.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 const run = promisify(execFile);
@@ -60,11 +60,7 @@ describe.skipIf(missing !== '')(`fallback learnt from the live stream ${missing}
     const recording = path.join(dir, 'got.flv');
     const receiver = await listenReceiver({ outFile: recording });
     const test = await startTestServer({ start: { continuity: { fallbackTimeoutMs: 60_000 } } });
-    await test.api('POST', '/api/platforms', {
-      name: 'rx',
-      url: `rtmp://127.0.0.1:${receiver.port}/live`,
-      streamKey: 'key',
-    });
+    await addReceiverPlatform(test, receiver.port);
     // prettier-ignore
     const publisher = spawnPeer('ffmpeg no-metadata', requireProgram('ffmpeg', 'ffmpeg'), [
       '-hide_banner', '-nostdin', '-nostats', '-re',

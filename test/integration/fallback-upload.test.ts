@@ -12,7 +12,7 @@ import { spawnPeer, waitFor } from '../helpers/process.js';
 import { missingPeers, requireProgram } from '../helpers/programs.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { uploadFallback } from '../helpers/fallback-upload.js';
-import { startTestServer } from '../helpers/server.js';
+import { addReceiverPlatform, startTestServer } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe');
 
@@ -56,11 +56,7 @@ describe.skipIf(missing !== '')(`fallback upload ${missing}`, () => {
     const recording = path.join(dir, 'got.flv');
     const receiver = await listenReceiver({ outFile: recording });
     const test = await startTestServer({ start: { continuity: { fallbackTimeoutMs: 60_000 } } });
-    await test.api('POST', '/api/platforms', {
-      name: 'rx',
-      url: `rtmp://127.0.0.1:${receiver.port}/live`,
-      streamKey: 'key',
-    });
+    await addReceiverPlatform(test, receiver.port);
     const publisher = publishTestStream({ url: `${test.ingestBase}/${test.ingestKey}`, seconds: 60 });
     await waitFor(
       async () =>

@@ -10,7 +10,7 @@ import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
 import { waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { mainChannel, outputsByName, startTestServer } from '../helpers/server.js';
+import { addReceiverPlatform, mainChannel, outputsByName, startTestServer } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe', 'nginx');
 
@@ -19,11 +19,7 @@ describe.skipIf(missing !== '')(`SRS / nginx-rtmp hooks ${missing}`, () => {
     const file = path.join(makeTempDir('receiver'), 'got.flv');
     const receiver = await listenReceiver({ outFile: file });
     const test = await startTestServer({ env: { HOOK_SECRET: 'hook-secret-1' } });
-    await test.api('POST', '/api/platforms', {
-      name: 'rx',
-      url: `rtmp://127.0.0.1:${receiver.port}/live`,
-      streamKey: 'key',
-    });
+    await addReceiverPlatform(test, receiver.port);
     const hook = (name: string) => `${test.httpBase}/api/${name}?secret=hook-secret-1`;
     const nginx = await startNginxRtmp({
       apps: [

@@ -9,7 +9,7 @@ import { checkTimeline, probePackets, probeStreams } from '../helpers/ffprobe.js
 import { spawnPeer, waitFor } from '../helpers/process.js';
 import { missingPeers, requireProgram } from '../helpers/programs.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { outputsByName, startTestServer, type TestServer } from '../helpers/server.js';
+import { addReceiverPlatform, outputsByName, startTestServer, type TestServer } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe');
 
@@ -32,11 +32,7 @@ describe.skipIf(missing !== '')(`ingest ${missing}`, () => {
     const file = path.join(makeTempDir('receiver'), 'got.flv');
     const receiver = await listenReceiver({ outFile: file });
     const test = await startTestServer();
-    await test.api('POST', '/api/platforms', {
-      name: 'rx',
-      url: `rtmp://127.0.0.1:${receiver.port}/live`,
-      streamKey: 'key',
-    });
+    await addReceiverPlatform(test, receiver.port);
     const url = `${test.ingestBase}/${test.ingestKey}`;
     const first = publishTestStream({ url, seconds: 30 });
     await waitFor(async () => (await outputsByName(test)).get('rx')?.state === 'live', {
@@ -69,11 +65,7 @@ describe.skipIf(missing !== '')(`ingest ${missing}`, () => {
     const file = path.join(makeTempDir('receiver'), 'got.flv');
     const receiver = await listenReceiver({ outFile: file });
     const test = await startTestServer();
-    await test.api('POST', '/api/platforms', {
-      name: 'rx',
-      url: `rtmp://127.0.0.1:${receiver.port}/live`,
-      streamKey: 'key',
-    });
+    await addReceiverPlatform(test, receiver.port);
     // Starts 2 s before 0xFFFFFF ms (16777.215 s) and crosses it.
     const publisher = publishTestStream({
       url: `${test.ingestBase}/${test.ingestKey}`,

@@ -11,7 +11,7 @@ import { checkTimeline, decodeErrors, probePackets } from '../helpers/ffprobe.js
 import { waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { mainChannel, startTestServer } from '../helpers/server.js';
+import { addReceiverPlatform, mainChannel, startTestServer } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -23,11 +23,7 @@ describe.skipIf(missing !== '')(`splices ${missing}`, () => {
     const test = await startTestServer({
       start: { continuity: { stallTimeoutMs: 1000, cleanStopAction: 'end', fallbackTimeoutMs: 60_000 } },
     });
-    await test.api('POST', '/api/platforms', {
-      name: 'rx',
-      url: `rtmp://127.0.0.1:${receiver.port}/live`,
-      streamKey: 'key',
-    });
+    await addReceiverPlatform(test, receiver.port);
     const publisher = publishTestStream({
       url: `${test.ingestBase}/${test.ingestKey}`,
       seconds: 60,

@@ -3,20 +3,8 @@ import { Program } from '../../../src/channel/program.js';
 import { Switcher } from '../../../src/channel/switcher.js';
 import type { MediaPacket } from '../../../src/media/packet.js';
 import { packetFromTag } from '../../../src/media/packet-from-tag.js';
-import type { Clock } from '../../../src/shared/clock.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { audio, audioHeader, video, videoHeader } from '../../helpers/synthetic-packets.js';
-
-function fakeClock(): Clock & { advance(ms: number): void } {
-  let now = 0;
-  return {
-    now: () => now,
-    setTimeout: () => ({}),
-    clearTimeout: () => undefined,
-    advance: (ms) => {
-      now += ms;
-    },
-  };
-}
 
 function recorder(program: Program): MediaPacket[] {
   const got: MediaPacket[] = [];
@@ -28,7 +16,7 @@ function recorder(program: Program): MediaPacket[] {
 function rig(silence?: ConstructorParameters<typeof Switcher>[2]) {
   const program = new Program();
   const got = recorder(program);
-  const clock = fakeClock();
+  const clock = new FakeClock();
   const switcher = new Switcher(program, clock, silence);
   return { program, got, clock, switcher };
 }
