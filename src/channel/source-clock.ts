@@ -47,12 +47,18 @@ export class SourceClock {
         return 'straggler';
     }
     const last = this.#last[kind];
-    this.#last[kind] = { dts, at: now };
-    if (last === undefined) return 'steady';
+    if (last === undefined) {
+      this.#last[kind] = { dts, at: now };
+      return 'steady';
+    }
     const back = dts < last.dts - backwardToleranceMs;
     const ahead = dts - last.dts - (now - last.at) > forwardToleranceMs;
     if (!back && !ahead) {
-      if (dts < last.dts) this.#last[kind] = last; // jitter: keep the high-water mark
+      // The mark moves in place (this runs for every packet); jitter keeps the high-water mark.
+      if (dts >= last.dts) {
+        last.dts = dts;
+        last.at = now;
+      }
       return 'steady';
     }
     this.#pending = {};
