@@ -26,7 +26,18 @@ const asIs = {};
 /** What a form that sends nothing encodes to. */
 const nothing = Buffer.alloc(0);
 
-const wireBytes = new WeakMap<MediaPacket, Map<object, Map<number, Buffer>>>();
+/**
+ * A packet's encodings. Nearly always every session asks for the same one, so the first is held inline
+ * (one small object per packet) and only a packet also sent in other forms or chunk sizes gets maps.
+ */
+interface WireMemo {
+  readonly form: object;
+  readonly key: number;
+  readonly bytes: Buffer;
+  others?: Map<object, Map<number, Buffer>>;
+}
+
+const wireBytes = new WeakMap<MediaPacket, WireMemo>();
 
 /** RTMP message type of a media packet. */
 export function messageTypeOfPacket(packet: MediaPacket): number {
@@ -50,9 +61,10 @@ export function encodeMedia(
 ): Buffer {
   // Chunk sizes are at most 0xFFFFFF (RTMP 5.4.1), so the pair fits one safe integer.
   const key = streamId * 0x1000000 + chunkSize;
-  let byForm = wireBytes.get(packet);
-  let byKey = byForm?.get(form ?? asIs);
-  const cached = byKey?.get(key);
+  const formKey = form ?? asIs;
+  const memo = wireBytes.get(packet);
+  if (memo?.form === formKey && memo.key === key) return memo.bytes;
+  const cached = memo?.others?.get(formKey)?.get(key);
   if (cached) return cached;
   const payload = form ? form.payload(packet) : packet.payload;
   let bytes: Buffer = nothing;
@@ -60,8 +72,13 @@ export function encodeMedia(
     const typeId = messageTypeOfPacket(packet);
     bytes = encodeChunks({ typeId, streamId, timestamp: packet.dts, payload }, csidFor(typeId), chunkSize);
   }
-  if (!byForm) wireBytes.set(packet, (byForm = new Map<object, Map<number, Buffer>>()));
-  if (!byKey) byForm.set(form ?? asIs, (byKey = new Map<number, Buffer>()));
-  byKey.set(key, bytes);
+  if (!memo) {
+    wireBytes.set(packet, { form: formKey, key, bytes });
+  } else {
+    memo.others ??= new Map<object, Map<number, Buffer>>();
+    let byKey = memo.others.get(formKey);
+    if (!byKey) memo.others.set(formKey, (byKey = new Map<number, Buffer>()));
+    byKey.set(key, bytes);
+  }
   return bytes;
 }
