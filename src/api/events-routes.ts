@@ -1,6 +1,6 @@
-import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ApiBackend, EventSubscription } from './backend.js';
+import { beginStream } from './stream-response.js';
 import type { ServerEventDto } from '../contract/index.js';
 
 /** Options of the event stream. */
@@ -65,21 +65,9 @@ export function registerEventRoutes(
     (request, reply) => {
       const lastEventId =
         parseEventId(request.headers['last-event-id']) ?? parseEventId(request.query.lastEventId);
-      reply.hijack();
-      const raw: ServerResponse = reply.raw;
-      // Headers hooks set before the hijack (security headers) still go out.
-      const earlier: Record<string, string | number | string[]> = {};
-      for (const [name, value] of Object.entries(reply.getHeaders()))
-        if (value !== undefined) earlier[name] = value;
-      raw.writeHead(200, {
-        ...earlier,
+      const raw = beginStream(reply, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
-        // The stream is the connection's last response: when it ends, so does the socket (a keep-alive
-        // socket left idle after it would hold a shutdown up).
-        connection: 'close',
-        // nginx as a reverse proxy would otherwise buffer the stream.
-        'x-accel-buffering': 'no',
       });
       raw.write(`retry: ${retryMs}\n\n`);
 

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ApiBackend } from './backend.js';
+import { beginStream } from './stream-response.js';
 
 /**
  * `GET /api/channels/:id/preview.flv`: the channel's program as HTTP-FLV (what the platforms get,
@@ -46,19 +47,7 @@ export function registerPreviewRoutes(app: FastifyInstance, backend: ApiBackend)
       },
     };
     const startResponse = (): void => {
-      reply.hijack();
-      // Headers hooks set before the hijack (security headers) still go out.
-      const earlier: Record<string, string | number | string[]> = {};
-      for (const [name, value] of Object.entries(reply.getHeaders()))
-        if (value !== undefined) earlier[name] = value;
-      raw.writeHead(200, {
-        ...earlier,
-        'content-type': 'video/x-flv',
-        'cache-control': 'no-store',
-        // The stream is the connection's last response (as with /api/events).
-        connection: 'close',
-        'x-accel-buffering': 'no',
-      });
+      beginStream(reply, { 'content-type': 'video/x-flv', 'cache-control': 'no-store' });
     };
     state.close = backend.preview.watch(request.params.id, sink, () => {
       end();
