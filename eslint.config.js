@@ -66,6 +66,8 @@ export default tseslint.config(
       'data/**',
       'bin/**',
       'scripts/**',
+      // Plain JavaScript on purpose: what it measures is node alone, with no type-stripping loader.
+      'bench/node-floor-relay.mjs',
       '.dependency-cruiser.cjs',
     ],
   },

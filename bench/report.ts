@@ -176,6 +176,11 @@ export function targetLines(rows: readonly Row[], slow: SlowSinkResult | undefin
   }
   if (!ours.some((r) => r.result.n === targets.n))
     lines.push(`N=${targets.n} was not run: no issue-target verdict.`);
+  for (const row of rows.filter((r) => r.result.system === 'node-floor' && r.cpuRatio !== undefined))
+    lines.push(
+      `N=${row.result.n}, for scale: the Node floor (bench/node-floor-relay.mjs, no RTMP server, no switching) ` +
+        `costs ${f(row.cpuRatio, 2)}× nginx-rtmp`,
+    );
   if (slow !== undefined) {
     const ratio = slow.before.mbpsMean > 0 ? slow.during.mbpsMean / slow.before.mbpsMean : 0;
     const minRatio = slow.before.mbpsMin > 0 ? slow.during.mbpsMin / slow.before.mbpsMin : 0;

@@ -307,7 +307,7 @@ async function main(): Promise<void> {
       ...scalingLines(rows).map((l) => `- ${l}`),
       '',
       ...(limit === undefined ? [] : [physicalLimitLine(limit), '']),
-      'Targets (issue #2, printed, not asserted):',
+      'Targets (issue #12, printed, not asserted):',
       ...verdicts.map((v) => `- ${v}`),
       '',
     );

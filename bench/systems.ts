@@ -6,7 +6,9 @@
  * - `ffmpeg-per-dest`: the design this project replaces, an nginx-rtmp ingest plus one
  *   `ffmpeg -i rtmp://…/live/key -c copy -f flv rtmp://…/sink/sN` per destination;
  * - `node-media-server`: Node-Media-Server 4 (JavaScript), its own node process started by
- *   bench/node-media-server-launcher.ts with one push relay task per destination.
+ *   bench/node-media-server-launcher.ts with one push relay task per destination;
+ * - `node-floor`: a reference, not a relay anyone runs: bench/node-floor-relay.mjs, the least a Node
+ *   process can do to relay this stream (FLV over TCP in, RTMP push out, the same coalescing as ours).
  *
  * Each records the relay's idle RSS: started and configured for its N destinations, before the
  * publisher connects (at N = 1, its startup memory).
@@ -21,9 +23,16 @@ import { makeTempDir } from '../test/helpers/tmp.js';
 import { treeRssMb } from './proc-stats.js';
 import { startNginx, type BenchNginx } from './nginx.js';
 import { startOurServer, type OurServer } from './our-server.js';
+import { defaultFlushIntervalMs } from '../src/relay/output.js';
 
 /** The systems, in the order they run for each N. */
-export const systemIds = ['restream', 'nginx-rtmp', 'ffmpeg-per-dest', 'node-media-server'] as const;
+export const systemIds = [
+  'restream',
+  'nginx-rtmp',
+  'ffmpeg-per-dest',
+  'node-media-server',
+  'node-floor',
+] as const;
 /** One system under test. */
 export type SystemId = (typeof systemIds)[number];
 
@@ -73,6 +82,8 @@ export async function startSystem(
       return startFfmpegPerDest(destinations, mediaFile, route);
     case 'node-media-server':
       return startNodeMediaServer(destinations, mediaFile, route);
+    case 'node-floor':
+      return startNodeFloor(destinations, mediaFile);
   }
 }
 
@@ -214,6 +225,51 @@ async function startNodeMediaServer(
   });
   return {
     id: 'node-media-server',
+    ours: undefined,
+    publisher,
+    idleRssMb,
+    relayRoots: () => [relay.pid],
+    exitedEarly: () => (relay.isRunning() ? 0 : 1),
+    stop: async () => {
+      await publisher.stop();
+      await relay.stop();
+    },
+  };
+}
+
+const floorRelay = join(fileURLToPath(new URL('.', import.meta.url)), 'node-floor-relay.mjs');
+
+/**
+ * The Node floor (bench/node-floor-relay.mjs). Its ingest is FLV over TCP, not RTMP, so the publisher
+ * does not go through the latency probe's RTMP tap: no latency figure for it.
+ */
+async function startNodeFloor(
+  destinations: readonly Destination[],
+  mediaFile: string,
+): Promise<RunningSystem> {
+  const port = await freePort();
+  const urls = destinations.map((d) => `${d.appUrl}/${d.key}`);
+  const relay = spawnPeer(
+    'node floor relay',
+    process.execPath,
+    [floorRelay, String(port), String(defaultFlushIntervalMs), ...urls],
+    { stopWithTest: false, stopTimeoutMs: 5000 },
+  );
+  try {
+    await waitForListen(port, relay);
+  } catch (err) {
+    await relay.kill();
+    throw err;
+  }
+  const idleRssMb = await idleRss([relay.pid]);
+  // One write per FLV tag, as an RTMP publisher sends a message at a time.
+  const publisher = publishFile({
+    url: `tcp://127.0.0.1:${port}`,
+    file: mediaFile,
+    extraArgs: ['-flush_packets', '1'],
+  });
+  return {
+    id: 'node-floor',
     ours: undefined,
     publisher,
     idleRssMb,
