@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { publishFile, type Publisher } from '../test/helpers/ffmpeg.js';
+import { publishFile, type Publisher, type PublishFileOptions } from '../test/helpers/ffmpeg.js';
 import { spawnPeer, type PeerProcess } from '../test/helpers/process.js';
 import { requireProgram } from '../test/helpers/programs.js';
 import { freePort, waitForListen } from '../test/helpers/ports.js';
@@ -203,38 +203,10 @@ async function startNodeMediaServer(
   // Its store persists relay tasks: a fresh directory per run, so none come back from an earlier one.
   const dataDir = makeTempDir('bench-nms', 'process');
   const urls = destinations.map((d) => `${d.appUrl}/${d.key}`);
-  const relay = spawnPeer(
-    'node-media-server',
-    process.execPath,
-    [launcher, String(port), dataDir, streamPath, ...urls],
-    {
-      stopWithTest: false,
-      stopTimeoutMs: 5000,
-    },
-  );
-  try {
-    await waitForListen(port, relay);
-  } catch (err) {
-    await relay.kill();
-    throw err;
-  }
-  const idleRssMb = await idleRss([relay.pid]);
-  const publisher = publishFile({
+  return startNodeRelay('node-media-server', [launcher, String(port), dataDir, streamPath, ...urls], port, {
     url: await route(`rtmp://127.0.0.1:${port}${streamPath}`),
     file: mediaFile,
   });
-  return {
-    id: 'node-media-server',
-    ours: undefined,
-    publisher,
-    idleRssMb,
-    relayRoots: () => [relay.pid],
-    exitedEarly: () => (relay.isRunning() ? 0 : 1),
-    stop: async () => {
-      await publisher.stop();
-      await relay.stop();
-    },
-  };
 }
 
 const floorRelay = join(fileURLToPath(new URL('.', import.meta.url)), 'node-floor-relay.mjs');
@@ -249,12 +221,26 @@ async function startNodeFloor(
 ): Promise<RunningSystem> {
   const port = await freePort();
   const urls = destinations.map((d) => `${d.appUrl}/${d.key}`);
-  const relay = spawnPeer(
-    'node floor relay',
-    process.execPath,
-    [floorRelay, String(port), String(defaultFlushIntervalMs), ...urls],
-    { stopWithTest: false, stopTimeoutMs: 5000 },
-  );
+  const argv = [floorRelay, String(port), String(defaultFlushIntervalMs), ...urls];
+  // One write per FLV tag, as an RTMP publisher sends a message at a time.
+  return startNodeRelay('node-floor', argv, port, {
+    url: `tcp://127.0.0.1:${port}`,
+    file: mediaFile,
+    extraArgs: ['-flush_packets', '1'],
+  });
+}
+
+/**
+ * A relay that is a node process of its own (`node ...argv`, Node's own loader, so no tsx sits in the
+ * measured process): started, waited for on `port`, then `publish` starts its publisher.
+ */
+async function startNodeRelay(
+  id: SystemId,
+  argv: string[],
+  port: number,
+  publish: PublishFileOptions,
+): Promise<RunningSystem> {
+  const relay = spawnPeer(id, process.execPath, argv, { stopWithTest: false, stopTimeoutMs: 5000 });
   try {
     await waitForListen(port, relay);
   } catch (err) {
@@ -262,14 +248,9 @@ async function startNodeFloor(
     throw err;
   }
   const idleRssMb = await idleRss([relay.pid]);
-  // One write per FLV tag, as an RTMP publisher sends a message at a time.
-  const publisher = publishFile({
-    url: `tcp://127.0.0.1:${port}`,
-    file: mediaFile,
-    extraArgs: ['-flush_packets', '1'],
-  });
+  const publisher = publishFile(publish);
   return {
-    id: 'node-floor',
+    id,
     ours: undefined,
     publisher,
     idleRssMb,
