@@ -19,7 +19,9 @@ if (ingestPort === undefined || flushMsText === undefined || urls.length === 0) 
 }
 const flushMs = Number(flushMsText);
 const CHUNK_SIZE = 4096;
-const HANDSHAKE_BYTES = 1 + 1536;
+/** What the client sends first (C0 and C1) and what it waits for (S0, S1 and S2). */
+const C0_C1_BYTES = 1 + 1536;
+const S0_S1_S2_BYTES = 1 + 1536 + 1536;
 
 /** One RTMP message as chunks (format 0, then format 3 continuations), stream id 1 unless given. */
 /** @returns {Buffer} */
@@ -84,19 +86,18 @@ class Destination {
     const [app = '', key = ''] = u.pathname.slice(1).split('/');
     this.socket = net.connect(Number(u.port), u.hostname);
     this.socket.setNoDelay(true);
-    const c1 = Buffer.alloc(HANDSHAKE_BYTES);
+    const c1 = Buffer.alloc(C0_C1_BYTES);
     c1[0] = 3;
     this.socket.write(c1);
     const s1 = Buffer.alloc(1536);
     this.socket.on('data', (data) => {
       if (this.#held === undefined) return; // whatever the destination says later is not needed
-      // S0 (1 byte), S1 (echoed back as C2), S2.
-      const want = 1 + 1536 + 1536;
+      // S1 is echoed back as C2.
       const s1From = Math.max(0, 1 - this.#handshakeRead);
       const s1To = Math.min(data.length, 1 + 1536 - this.#handshakeRead);
       if (s1To > s1From) data.copy(s1, this.#handshakeRead + s1From - 1, s1From, s1To);
       this.#handshakeRead += data.length;
-      if (this.#handshakeRead < want) return;
+      if (this.#handshakeRead < S0_S1_S2_BYTES) return;
       const tcUrl = `rtmp://${u.host}/${app}`;
       const setChunkSize = Buffer.alloc(4);
       setChunkSize.writeUInt32BE(CHUNK_SIZE);
