@@ -21,14 +21,19 @@ const recoveryFactor = 1.25;
 /**
  * Decides, from what the publisher does, which source a channel should have on air (docs/architecture.md rule 4):
  * a drop or a stall goes to fallback until the publisher returns or `fallbackTimeoutMs` ends it; a
- * clean stop follows its own policy; manual actions override. Pure logic over an injected clock: the
- * runtime feeds it events and applies its changes.
+ * clean stop follows its own policy; manual actions override. A broadcast begins with its publisher's
+ * first usable media: before it the platforms have had nothing, so there is no drop to hide and the
+ * fallback could only guess the stream's settings. Until then silence is waited out (up to
+ * `fallbackTimeoutMs`, then off) and a publisher that leaves ends the attempt. Pure logic over an
+ * injected clock: the runtime feeds it events and applies its changes.
  */
 export class Continuity extends TypedEmitter<ContinuityEvents> {
   #settings: ContinuitySettings;
   readonly #clock: Clock;
   #change: ModeChange;
   #publisherPresent = false;
+  /** On air for a publisher that has sent nothing usable yet (an encoder with a stream delay, warming up). */
+  #awaitingFirstMedia = false;
   #stalled = false;
   #lastMediaAt = 0;
   #stallTimer: Timer | undefined;
@@ -70,10 +75,12 @@ export class Continuity extends TypedEmitter<ContinuityEvents> {
     this.#stalled = false;
     this.#lastMediaAt = this.#clock.now();
     this.#resetBitrate();
-    this.#armStall();
-    if (this.#change.mode === 'off') this.#set('live', 'publisher-started');
-    else if (this.#change.mode === 'fallback' && this.#change.reason !== 'manual')
+    if (this.#change.mode === 'off') {
+      this.#awaitingFirstMedia = true;
+      this.#set('live', 'publisher-started');
+    } else if (this.#change.mode === 'fallback' && this.#change.reason !== 'manual')
       this.#set('live', 'publisher-returned');
+    this.#armStall();
   }
 
   /**
@@ -86,6 +93,10 @@ export class Continuity extends TypedEmitter<ContinuityEvents> {
     if (this.#settings.lowBitrate) this.#observeBitrate(sizeBytes, now, this.#settings.lowBitrate);
     if (!usable) return;
     this.#lastMediaAt = now;
+    if (this.#awaitingFirstMedia) {
+      this.#awaitingFirstMedia = false;
+      this.#armStall();
+    }
     if (this.#stalled) {
       this.#stalled = false;
       this.#armStall();
@@ -104,8 +115,14 @@ export class Continuity extends TypedEmitter<ContinuityEvents> {
     this.#clearStall();
     if (this.#change.mode === 'off') return;
     if (this.#change.mode === 'fallback' && this.#change.reason === 'manual') return;
+    const dropReason = how === 'revoked' ? 'key-rotated' : 'publisher-dropped';
+    // Nothing has gone to the platforms: the attempt ends, there is no broadcast to keep up.
+    if (this.#awaitingFirstMedia) {
+      this.#set('off', how === 'clean' ? 'clean-stop' : dropReason);
+      return;
+    }
     if (how !== 'clean') {
-      this.#set('fallback', how === 'revoked' ? 'key-rotated' : 'publisher-dropped');
+      this.#set('fallback', dropReason);
       return;
     }
     switch (this.#settings.cleanStopAction) {
@@ -151,6 +168,8 @@ export class Continuity extends TypedEmitter<ContinuityEvents> {
       endsAt = at + (cleanEnds ? this.#settings.cleanStopGraceMs : this.#settings.fallbackTimeoutMs);
     }
     this.#change = { mode, reason, at, endsAt };
+    // Only a live start waits for its first media; fallback on air (by hand) is a broadcast begun.
+    if (mode !== 'live') this.#awaitingFirstMedia = false;
     this.#clearEnd();
     if (endsAt !== null) this.#armEnd(endsAt);
     if (mode === 'off') {
@@ -172,20 +191,26 @@ export class Continuity extends TypedEmitter<ContinuityEvents> {
     );
   }
 
-  /** One timer, re-armed only when it fires early: per-packet work stays a single assignment. */
+  /**
+   * One timer, re-armed only when it fires early: per-packet work stays a single assignment. Before the
+   * first media it waits as long as a fallback would play (a stall at least), and then ends the attempt.
+   */
   #armStall(): void {
     this.#clearStall();
     if (!this.#publisherPresent || this.#stalled) return;
-    const due = this.#lastMediaAt + this.#settings.stallTimeoutMs;
+    const { stallTimeoutMs, fallbackTimeoutMs } = this.#settings;
+    const limit = this.#awaitingFirstMedia ? Math.max(stallTimeoutMs, fallbackTimeoutMs) : stallTimeoutMs;
+    const due = this.#lastMediaAt + limit;
     this.#stallTimer = this.#clock.setTimeout(
       () => {
         this.#stallTimer = undefined;
-        if (this.#clock.now() - this.#lastMediaAt < this.#settings.stallTimeoutMs) {
+        if (this.#clock.now() - this.#lastMediaAt < limit) {
           this.#armStall();
           return;
         }
         this.#stalled = true;
-        if (this.#change.mode === 'live') this.#set('fallback', 'publisher-stalled');
+        if (this.#awaitingFirstMedia) this.#set('off', 'publisher-stalled');
+        else if (this.#change.mode === 'live') this.#set('fallback', 'publisher-stalled');
       },
       Math.max(0, due - this.#clock.now()),
     );

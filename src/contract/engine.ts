@@ -20,7 +20,10 @@ export interface ContinuitySettings {
   cleanStopAction: CleanStopAction;
   /** With `fallback-then-end`: how long the fallback plays before the broadcast ends. */
   cleanStopGraceMs: number;
-  /** After a drop or stall: how long the fallback plays without live before the broadcast ends. */
+  /**
+   * After a drop or stall: how long the fallback plays without live before the broadcast ends. Also how
+   * long a new broadcast waits for its publisher's first frame before it is given up.
+   */
   fallbackTimeoutMs: number;
   /** Fallback when the input stays under `thresholdKbps` for `windowMs`; null: off. */
   lowBitrate: { thresholdKbps: number; windowMs: number } | null;

@@ -1,11 +1,11 @@
 /**
- * An Enhanced-RTMP "OBS": our own RTMP client session publishing an FLV fixture's tags in a loop at
- * real-time pace. ffmpeg 5.1 cannot mux HEVC/AV1 into FLV/RTMP (Enhanced RTMP came in 6.1).
+ * An "OBS" made of our own RTMP client session publishing an FLV fixture's tags in a loop at real-time
+ * pace: for Enhanced RTMP (ffmpeg 5.1 cannot mux HEVC/AV1 into FLV/RTMP; that came in 6.1), and for an
+ * encoder that publishes and then sends nothing for a while, which no ffmpeg option does.
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { readFlv } from '../../src/media/flv-file.js';
-import type { MediaPacket } from '../../src/media/packet.js';
 import { packetFromTag } from '../../src/media/packet-from-tag.js';
 import { ClientSession, publishTargetOf } from '../../src/rtmp/client-session.js';
 import { registerTestCleanup } from './process.js';
@@ -20,12 +20,21 @@ export interface TagPublisher {
   stop(clean?: boolean): void;
 }
 
+/** Options of {@link publishFlvLoop}. */
+export interface FlvLoopOptions {
+  /**
+   * Sends nothing for this long after NetStream.Publish.Start, as OBS does with a stream delay set, or
+   * an encoder still warming up (default 0).
+   */
+  silentForMs?: number;
+}
+
 /**
  * Publishes `fixture` to `url` (rtmp://host:port/app/key) in a loop: its sequence headers once, then
  * its media tags again and again with timestamps shifted by the clip's length each time, sent when
  * their time comes.
  */
-export function publishFlvLoop(url: string, fixture: string): TagPublisher {
+export function publishFlvLoop(url: string, fixture: string, options: FlvLoopOptions = {}): TagPublisher {
   const file = readFlv(readFileSync(new URL(`../fixtures/media/${fixture}`, import.meta.url)));
   const packets = file.tags.map((tag) => packetFromTag(tag.kind, tag.timestamp, tag.payload));
   const headers = packets.filter((p) => p.header);
@@ -36,40 +45,42 @@ export function publishFlvLoop(url: string, fixture: string): TagPublisher {
   const target = new URL(url);
   const socket = net.connect({ host: target.hostname, port: Number(target.port) });
   const session = new ClientSession(socket, publishTargetOf(target));
+  let silence: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
   let videoFrames = 0;
   let stopped = false;
 
+  const startSending = (): void => {
+    for (const header of headers) session.sendMedia(header, 0);
+    const startedAt = Date.now();
+    let loop = 0;
+    let index = 0;
+    timer = setInterval(() => {
+      const elapsed = Date.now() - startedAt;
+      for (;;) {
+        const packet = media[index];
+        if (!packet) break;
+        const dts = loop * loopMs + packet.dts - first;
+        if (dts > elapsed) break;
+        session.sendMedia(packet, dts);
+        if (packet.kind === 'video') videoFrames++;
+        index++;
+        if (index === media.length) {
+          index = 0;
+          loop++;
+        }
+      }
+    }, 10);
+  };
   const publishing = new Promise<void>((resolve, reject) => {
     session.on('close', (info) => {
+      clearTimeout(silence);
       clearInterval(timer);
-      if (!stopped) reject(new Error(`HEVC publisher closed: ${info.reason}`));
+      if (!stopped) reject(new Error(`publisher of ${fixture} closed: ${info.reason}`));
     });
     session.on('publishing', () => {
       resolve();
-      for (const header of headers) session.sendMedia(header, 0);
-      const startedAt = Date.now();
-      let loop = 0;
-      let index = 0;
-      const send = (packet: MediaPacket, dts: number): void => {
-        session.sendMedia(packet, dts);
-        if (packet.kind === 'video') videoFrames++;
-      };
-      timer = setInterval(() => {
-        const elapsed = Date.now() - startedAt;
-        for (;;) {
-          const packet = media[index];
-          if (!packet) break;
-          const dts = loop * loopMs + packet.dts - first;
-          if (dts > elapsed) break;
-          send(packet, dts);
-          index++;
-          if (index === media.length) {
-            index = 0;
-            loop++;
-          }
-        }
-      }, 10);
+      silence = setTimeout(startSending, options.silentForMs ?? 0);
     });
   });
   // Keep an early failure from being an unhandled rejection; the test awaits `publishing` itself.
@@ -78,6 +89,7 @@ export function publishFlvLoop(url: string, fixture: string): TagPublisher {
   const stop = (clean = true): void => {
     if (stopped) return;
     stopped = true;
+    clearTimeout(silence);
     clearInterval(timer);
     if (clean) session.finish('test done');
     else socket.destroy();

@@ -90,8 +90,13 @@ describe('Continuity', () => {
   it('follows the clean-stop policies', () => {
     const grace = setup({ cleanStopAction: 'fallback-then-end', cleanStopGraceMs: 30_000 });
     grace.c.publisherStarted();
+    media(grace.clock, grace.c, 100);
     grace.c.publisherEnded('clean');
-    expect(grace.c.state).toMatchObject({ mode: 'fallback', reason: 'clean-stop', endsAt: 30_000 });
+    expect(grace.c.state).toMatchObject({
+      mode: 'fallback',
+      reason: 'clean-stop',
+      endsAt: grace.clock.now() + 30_000,
+    });
     grace.clock.advance(30_000);
     expect(summary(grace.changes)).toEqual([
       'live:publisher-started',
@@ -101,18 +106,21 @@ describe('Continuity', () => {
 
     const end = setup({ cleanStopAction: 'end' });
     end.c.publisherStarted();
+    media(end.clock, end.c, 100);
     end.c.publisherEnded('clean');
     expect(summary(end.changes)).toEqual(['live:publisher-started', 'off:clean-stop']);
 
     const asDrop = setup({ cleanStopAction: 'fallback', fallbackTimeoutMs: 5000 });
     asDrop.c.publisherStarted();
+    media(asDrop.clock, asDrop.c, 100);
     asDrop.c.publisherEnded('clean');
-    expect(asDrop.c.state).toMatchObject({ mode: 'fallback', endsAt: 5000 });
+    expect(asDrop.c.state).toMatchObject({ mode: 'fallback', endsAt: asDrop.clock.now() + 5000 });
   });
 
   it('an accidental stop and start within the grace recovers', () => {
     const { c, clock, changes } = setup();
     c.publisherStarted();
+    media(clock, c, 100);
     c.publisherEnded('clean');
     clock.advance(5000);
     c.publisherStarted();
@@ -163,17 +171,70 @@ describe('Continuity', () => {
   it('applies new settings at once to a running fallback timer', () => {
     const { c, clock } = setup({ fallbackTimeoutMs: 600_000 });
     c.publisherStarted();
+    media(clock, c, 100);
     c.publisherEnded('dropped');
+    const droppedAt = clock.now();
     clock.advance(5000);
     c.updateSettings({ ...defaultContinuitySettings, fallbackTimeoutMs: 6000 });
-    expect(c.state.endsAt).toBe(6000);
+    expect(c.state.endsAt).toBe(droppedAt + 6000);
     clock.advance(1000);
     expect(c.state).toMatchObject({ mode: 'off', reason: 'fallback-timeout' });
+  });
+
+  it('waits out a silent start with no fallback, and ends the attempt when the publisher leaves or stays silent', () => {
+    const dropped = setup({ stallTimeoutMs: 2000 });
+    dropped.c.publisherStarted();
+    dropped.clock.advance(30_000);
+    expect(dropped.c.state).toMatchObject({ mode: 'live', reason: 'publisher-started' });
+    dropped.c.publisherEnded('dropped');
+    expect(summary(dropped.changes)).toEqual(['live:publisher-started', 'off:publisher-dropped']);
+
+    const stopped = setup({ cleanStopAction: 'fallback' });
+    stopped.c.publisherStarted();
+    stopped.c.publisherEnded('clean');
+    expect(summary(stopped.changes)).toEqual(['live:publisher-started', 'off:clean-stop']);
+
+    const silent = setup({ stallTimeoutMs: 2000, fallbackTimeoutMs: 60_000 });
+    silent.c.publisherStarted();
+    silent.clock.advance(59_999);
+    expect(silent.c.state.mode).toBe('live');
+    silent.clock.advance(1);
+    expect(summary(silent.changes)).toEqual(['live:publisher-started', 'off:publisher-stalled']);
+    expect(silent.clock.pendingTimers).toBe(0);
+
+    // No fallback time at all: a start still gets a stall's time for its first frame.
+    const noFallback = setup({ stallTimeoutMs: 2000, fallbackTimeoutMs: 0 });
+    noFallback.c.publisherStarted();
+    noFallback.clock.advance(1999);
+    noFallback.c.liveMedia(1000);
+    noFallback.clock.advance(1999);
+    expect(noFallback.c.state.mode).toBe('live');
+  });
+
+  it('counts stalls from the first media on, and a takeover before it still waits for its first media', () => {
+    const { c, clock, changes } = setup({ stallTimeoutMs: 2000 });
+    c.publisherStarted();
+    clock.advance(10_000);
+    c.publisherStarted(); // OBS reconnected before its first frame
+    clock.advance(10_000);
+    expect(c.state.mode).toBe('live');
+    media(clock, c, 1000);
+    clock.advance(2100);
+    expect(summary(changes)).toEqual(['live:publisher-started', 'fallback:publisher-stalled']);
+  });
+
+  it('a be-right-back by hand before the first media is a broadcast begun: a drop then keeps it on air', () => {
+    const { c, changes } = setup();
+    c.publisherStarted();
+    expect(c.manual('fallback')).toBeUndefined();
+    c.publisherEnded('dropped');
+    expect(summary(changes)).toEqual(['live:publisher-started', 'fallback:manual']);
   });
 
   it('leaves no timers behind when disposed', () => {
     const { c, clock } = setup();
     c.publisherStarted();
+    media(clock, c, 100);
     c.publisherEnded('dropped');
     c.dispose();
     expect(clock.pendingTimers).toBe(0);
