@@ -13,6 +13,12 @@ const MIN_FRAMES = 8;
 const REFINE_SPAN_MS = 2000;
 /** The window the rate is measured over: long enough to tell 29.97 from 30, short enough to follow a change. */
 const WINDOW_FRAMES = 128;
+/**
+ * Once measured over REFINE_SPAN_MS, the rate moves only by more than this (relative). A variable-rate
+ * encoder (a phone, a VFR capture) wobbles by a few percent, and each new rate is a new rendition: a
+ * conform of the whole clip. A fallback within a tenth of the live rate looks the same to a platform.
+ */
+const RATE_CHANGE = 0.1;
 /** A step this large, or backwards, is a clock jump or a pause, not a frame interval: measure anew. */
 const MAX_STEP_MS = 1000;
 /** With one track only, wait this long (stream time) for the other's header before going without it. */
@@ -33,6 +39,8 @@ export class LiveParams {
   #sawAudioHeader = false;
   #metadataFps: number | undefined;
   #measuredFps: number | undefined;
+  /** The rate was measured over REFINE_SPAN_MS in this run of timestamps: only a real change moves it. */
+  #settled = false;
   readonly #dts: number[] = [];
   #firstDts: number | undefined;
   #lastDts = 0;
@@ -103,7 +111,10 @@ export class LiveParams {
   /** Takes one video frame's dts; true when the measured rate changed. */
   #measure(dts: number): boolean {
     const last = this.#dts.at(-1);
-    if (last !== undefined && (dts <= last - MAX_STEP_MS || dts > last + MAX_STEP_MS)) this.#dts.length = 0;
+    if (last !== undefined && (dts <= last - MAX_STEP_MS || dts > last + MAX_STEP_MS)) {
+      this.#dts.length = 0;
+      this.#settled = false;
+    }
     if (last !== undefined && dts === last) return false; // two frames on one ms: nothing to learn from the step
     this.#dts.push(dts);
     if (this.#dts.length > WINDOW_FRAMES) this.#dts.shift();
@@ -113,7 +124,17 @@ export class LiveParams {
     // After a first estimate, only a longer window may change it: no flapping between 29.97 and 30.
     if (this.#measuredFps !== undefined && span < REFINE_SPAN_MS) return false;
     const fps = snapFps(((this.#dts.length - 1) * 1000) / span);
-    if (fps === this.#measuredFps) return false;
+    const current = this.#measuredFps;
+    const settled = this.#settled;
+    if (span >= REFINE_SPAN_MS) this.#settled = true;
+    if (fps === current) return false;
+    if (settled && current !== undefined) {
+      if (Math.abs(fps - current) <= current * RATE_CHANGE) return false;
+      // The rate really changed: measure it anew from here, not over a window that mixes both rates.
+      this.#dts.splice(0, this.#dts.length - 1);
+      this.#settled = false;
+      return false;
+    }
     this.#measuredFps = fps;
     return true;
   }

@@ -72,6 +72,28 @@ describe('LiveParams', () => {
     expect(feed(live, 25, 3, 0).at(-1)).toMatchObject({ width: 426, fps: 25 });
   });
 
+  it('keeps one rate for a variable-rate encoder, and follows a real change of rate', () => {
+    const h = fixtureHeaders('h264-baseline-854x480-aac44-stereo.flv');
+    const live = new LiveParams();
+    live.observe(h.video!);
+    live.observe(h.audio!);
+    // A phone's capture: 30-40 ms between frames (about 28.6 fps), never quite the same rate twice.
+    let seed = 7;
+    const jitter = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 11) + 30;
+    const learnt: RenditionParams[] = [];
+    let dts = 0;
+    for (let n = 0; n < 30 * 60; n++) {
+      const p = live.observe(frame((dts += jitter())));
+      if (p) learnt.push(p);
+    }
+    expect(learnt.length).toBeGreaterThanOrEqual(1);
+    expect(learnt.length).toBeLessThanOrEqual(2); // a first estimate and its refinement, not one per wobble
+    expect(learnt.at(-1)!.fps).toBeGreaterThan(26);
+    expect(learnt.at(-1)!.fps).toBeLessThan(31);
+    // The phone drops to 15 fps in low light: a real change, followed.
+    expect(feed(live, 15, 12, dts + 67).at(-1)?.fps).toBe(15);
+  });
+
   it('takes the fallback defaults for a track the stream does not have', () => {
     const h = fixtureHeaders('h264-baseline-854x480-aac44-stereo.flv');
     const audioOnly = new LiveParams();
