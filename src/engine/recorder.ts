@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ProgramViewerEnd } from '../contract/index.js';
+import type { ProgramViewerEnd, SourceName } from '../contract/index.js';
 import type { ByteSink } from '../shared/byte-sink.js';
 import { TypedEmitter } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
@@ -13,7 +13,7 @@ import type { Recording, Store } from '../store/index.js';
 export interface RecorderEngine {
   on(event: 'switched', listener: (channelId: string) => void): unknown;
   off(event: 'switched', listener: (channelId: string) => void): unknown;
-  channelStatus(channelId: string): { onAir: boolean } | undefined;
+  channelStatus(channelId: string): { onAir: boolean; source: SourceName | null } | undefined;
   watchProgram(
     channelId: string,
     sink: ByteSink,
@@ -130,7 +130,10 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
       const free = await (this.#options.freeBytes ?? freeBytesOf)(this.#options.dir).catch(() => Infinity);
       const diskOk = free >= this.#options.minFreeBytes;
       for (const channel of this.#options.store.channels.list()) {
-        const onAir = this.#options.engine.channelStatus(channel.id)?.onAir ?? false;
+        // A broadcast is recorded once a source has the air: a publisher still to send its first frame
+        // has given nothing to record.
+        const status = this.#options.engine.channelStatus(channel.id);
+        const onAir = status !== undefined && status.onAir && status.source !== null;
         const active = this.#active.get(channel.id);
         if (!active) {
           if (!channel.recording || !onAir) continue;

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishTestStream } from '../helpers/ffmpeg.js';
+import { publishFlvLoop } from '../helpers/flv-publisher.js';
 import { startNginxRtmp, type NginxRtmp } from '../helpers/nginx-rtmp.js';
 import { waitFor } from '../helpers/process.js';
 import { peersSkipReason, requireProgram } from '../helpers/programs.js';
@@ -264,6 +265,25 @@ describe.skipIf(skipReason !== '')(
         )
         .toBe(true);
       await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('true');
+    });
+
+    it('shows STARTING while OBS is connected with no frame sent yet, and OFF AIR when it leaves', async () => {
+      await goTo('Dashboard');
+      const silent = publishFlvLoop(
+        `${server.ingestBase}/${server.ingestKey}`,
+        'h264-main-426x240-aac48-mono.flv',
+        {
+          silentForMs: 10 * 60_000,
+        },
+      );
+      await silent.publishing;
+      const banner = page.getByTestId('channel-state');
+      await expect.poll(() => banner.getAttribute('data-state'), { timeout: uiTimeoutMs }).toBe('starting');
+      await banner.getByText('OBS is connected and has not sent its first frame yet.').waitFor();
+      expect(await page.getByTestId('brand-dot').getAttribute('data-state')).toBe('off');
+      silent.stop(false);
+      await expect.poll(() => banner.getAttribute('data-state'), { timeout: uiTimeoutMs }).toBe('off');
+      lap('starting on the dashboard');
     });
 
     it('shows LIVE and the platforms live while OBS publishes, then FALLBACK with the reason when it drops', async () => {

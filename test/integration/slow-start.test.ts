@@ -3,7 +3,7 @@
  * a hardware encoder warming up, a pull whose upstream publisher has not sent anything yet. Nothing has
  * gone to the platforms, so there is no drop to hide: the broadcast starts with the encoder's own
  * picture, never with a fallback made at guessed settings, and a publisher that leaves before its first
- * frame ends the attempt instead of starting a broadcast of the fallback.
+ * frame ends the attempt instead of starting a broadcast of the fallback (or a recording of nothing).
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +72,7 @@ describe.skipIf(missing !== '')(`a slow first frame ${missing}`, () => {
       url: `rtmp://127.0.0.1:${platform.port}/live`,
       streamKey: 'sink-key',
     });
+    await test.api('PATCH', '/api/channels/main', { recording: true });
     const stopWatching = watchChannel(test);
     const live = publishFlvLoop(`${test.ingestBase}/${test.ingestKey}`, fixture, { silentForMs: 60_000 });
     await live.publishing;
@@ -88,5 +89,7 @@ describe.skipIf(missing !== '')(`a slow first frame ${missing}`, () => {
     expect(await mainChannel(test)).toMatchObject({ mode: 'off', reason: 'publisher-dropped', source: null });
     expect([...seen].filter((s) => s.endsWith('/fallback'))).toEqual([]);
     expect(platform.packets.filter((p) => p.kind === 'video')).toEqual([]);
+    // Nothing was broadcast, so nothing was recorded: no empty or failed recording in the list.
+    expect((await test.api('GET', '/api/recordings')).body).toEqual([]);
   });
 });

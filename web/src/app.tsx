@@ -189,7 +189,8 @@ function Shell({ initialChannels, onLoggedOut }: { initialChannels: ChannelDto[]
 /** The logo's dot: a tally light, red only while the channel is on air (amber on the fallback). */
 function BrandDot() {
   const status = useChannelStatus();
-  const state = !status?.onAir ? 'off' : status.source === 'fallback' ? 'fallback' : 'live';
+  // Off until a source has the air: OBS connected with no frame sent yet sends the platforms nothing.
+  const state = status?.onAir ? (status.source ?? 'off') : 'off';
   return <span className="brand-dot" aria-hidden="true" data-state={state} data-testid="brand-dot" />;
 }
 

@@ -183,10 +183,12 @@ function asPlatform(output: OutputStatusDto): PlatformDto {
 function StateBanner({ status }: { status: ChannelStatusDto }) {
   const now = useNow();
   const switching = status.onAir && status.source !== null && status.mode !== status.source;
-  let tone: 'live' | 'fallback' | 'off' = 'off';
+  let tone: 'live' | 'fallback' | 'starting' | 'off' = 'off';
   if (status.onAir && status.source === 'live') tone = 'live';
   else if (status.onAir && status.source === 'fallback') tone = 'fallback';
-  const title = tone === 'live' ? 'LIVE' : tone === 'fallback' ? 'FALLBACK' : 'OFF AIR';
+  // OBS is connected but has sent no frame yet (a stream delay, an encoder warming up).
+  else if (status.onAir && status.mode === 'live') tone = 'starting';
+  const title = { live: 'LIVE', fallback: 'FALLBACK', starting: 'STARTING', off: 'OFF AIR' }[tone];
   const reason = reasonText(status.reason);
   return (
     <section
@@ -226,6 +228,15 @@ function StateBanner({ status }: { status: ChannelStatusDto }) {
               {status.fallbackEndsAt
                 ? `The stream ends by itself in ${formatDuration(Date.parse(status.fallbackEndsAt) - now)} (at ${clockTime(status.fallbackEndsAt)}) unless OBS returns.`
                 : 'It plays until OBS comes back or you end the stream.'}
+            </p>
+          </>
+        ) : null}
+        {tone === 'starting' ? (
+          <>
+            <p>OBS is connected and has not sent its first frame yet.</p>
+            <p className="muted">
+              The platforms get your stream from that frame on. Nothing is sent before it, not even the
+              fallback: it could only guess your stream’s settings.
             </p>
           </>
         ) : null}
