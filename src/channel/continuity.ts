@@ -32,7 +32,7 @@ export class Continuity extends TypedEmitter<ContinuityEvents> {
   readonly #clock: Clock;
   #change: ModeChange;
   #publisherPresent = false;
-  /** On air for a publisher that has sent nothing usable yet (an encoder with a stream delay, warming up). */
+  /** On air for a publisher that has sent nothing usable yet (an encoder warming up, a pull's idle upstream). */
   #awaitingFirstMedia = false;
   #stalled = false;
   #lastMediaAt = 0;

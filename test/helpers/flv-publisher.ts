@@ -23,8 +23,9 @@ export interface TagPublisher {
 /** Options of {@link publishFlvLoop}. */
 export interface FlvLoopOptions {
   /**
-   * Sends nothing for this long after NetStream.Publish.Start, as OBS does with a stream delay set, or
-   * an encoder still warming up (default 0).
+   * Sends nothing for this long after NetStream.Publish.Start, as an encoder that connects before its
+   * first frame is ready does (default 0). OBS is not one: with a stream delay it connects only when the
+   * delay is over (OBS 29 here).
    */
   silentForMs?: number;
 }

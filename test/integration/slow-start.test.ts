@@ -1,9 +1,10 @@
 /**
- * An encoder that publishes and then takes its time to send its first frame: OBS with a stream delay,
- * a hardware encoder warming up, a pull whose upstream publisher has not sent anything yet. Nothing has
- * gone to the platforms, so there is no drop to hide: the broadcast starts with the encoder's own
- * picture, never with a fallback made at guessed settings, and a publisher that leaves before its first
- * frame ends the attempt instead of starting a broadcast of the fallback (or a recording of nothing).
+ * An encoder that publishes and then takes its time to send its first frame: a hardware encoder or
+ * camera warming up, a loaded machine, a pull whose upstream publisher has not sent anything yet (what
+ * made clock-jumps' pulled stream start with the 1280x720 slate in CI). Nothing has gone to the
+ * platforms, so there is no drop to hide: the broadcast starts with the encoder's own picture, never
+ * with a fallback made at guessed settings, and a publisher that leaves before its first frame ends the
+ * attempt instead of starting a broadcast of the fallback (or a recording of nothing).
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -186,7 +186,7 @@ function StateBanner({ status }: { status: ChannelStatusDto }) {
   let tone: 'live' | 'fallback' | 'starting' | 'off' = 'off';
   if (status.onAir && status.source === 'live') tone = 'live';
   else if (status.onAir && status.source === 'fallback') tone = 'fallback';
-  // OBS is connected but has sent no frame yet (a stream delay, an encoder warming up).
+  // The encoder is connected but has sent no frame yet (warming up, or a pull whose upstream is idle).
   else if (status.onAir && status.mode === 'live') tone = 'starting';
   const title = { live: 'LIVE', fallback: 'FALLBACK', starting: 'STARTING', off: 'OFF AIR' }[tone];
   const reason = reasonText(status.reason);
