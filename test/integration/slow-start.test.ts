@@ -42,7 +42,7 @@ describe.skipIf(missing !== '')(`a slow first frame ${missing}`, () => {
     const test = await startTestServer({ start: { continuity: { stallTimeoutMs: 1000 } } });
     await addReceiverPlatform(test, receiver.port);
     const stopWatching = watchChannel(test);
-    const live = publishFlvLoop(`${test.ingestBase}/${test.ingestKey}`, fixture, { silentForMs: 4000 });
+    const live = publishFlvLoop(`${test.ingestBase}/${test.ingestKey}`, fixture, { silentForMs: 6000 });
     await live.publishing;
     await sleep(3000);
     // Three stall timeouts of silence, and the channel still waits for the encoder.
