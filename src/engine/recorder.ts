@@ -133,7 +133,7 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
         // A broadcast is recorded once a source has the air: a publisher still to send its first frame
         // has given nothing to record.
         const status = this.#options.engine.channelStatus(channel.id);
-        const onAir = status !== undefined && status.onAir && status.source !== null;
+        const onAir = status?.onAir === true && status.source !== null;
         const active = this.#active.get(channel.id);
         if (!active) {
           if (!channel.recording || !onAir) continue;

@@ -116,6 +116,24 @@ export async function mainChannel(test: Pick<TestServer, 'api'>): Promise<Channe
   return main;
 }
 
+/**
+ * Samples the main channel every 200 ms, keeping `describe` of each sample; the returned function stops
+ * and gives the distinct values seen. A state shorter than a sample can slip between two.
+ */
+export function sampleMainChannel(
+  test: Pick<TestServer, 'api'>,
+  describe: (channel: ChannelStatusDto) => string,
+): () => Set<string> {
+  const seen = new Set<string>();
+  const timer = setInterval(() => {
+    void mainChannel(test).then((c) => seen.add(describe(c)));
+  }, 200);
+  return () => {
+    clearInterval(timer);
+    return seen;
+  };
+}
+
 /** Waits until the main channel's platforms get `source` (null: off air), for `reason` when one is given. */
 export async function waitForSource(
   test: Pick<TestServer, 'api'>,

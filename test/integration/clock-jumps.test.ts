@@ -13,7 +13,7 @@ import { startNginxRtmp } from '../helpers/nginx-rtmp.js';
 import { waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { addReceiverPlatform, mainChannel, startTestServer } from '../helpers/server.js';
+import { addReceiverPlatform, mainChannel, sampleMainChannel, startTestServer } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe', 'nginx');
 
@@ -36,12 +36,9 @@ describe.skipIf(missing !== '')(`clock jumps ${missing}`, () => {
       periodMs: 10_000,
       periods: 3,
     });
-    const sources = new Set<string>();
-    const watch = setInterval(() => {
-      void mainChannel(test).then((c) => sources.add(`${c.source ?? 'none'}:${c.reason ?? ''}`));
-    }, 250);
+    const stopWatching = sampleMainChannel(test, (c) => `${c.source ?? 'none'}:${c.reason ?? ''}`);
     await publisher.done;
-    clearInterval(watch);
+    const sources = stopWatching();
     await receiver.waitForExit(20_000);
     await waitFor(async () => (await mainChannel(test)).mode === 'off', {
       what: 'off air',
@@ -77,10 +74,7 @@ describe.skipIf(missing !== '')(`pulled stream restarts ${missing}`, () => {
     });
     const upstream = nginx.url('live', test.ingestKey);
     const started = Date.now();
-    const sources = new Set<string>();
-    const watch = setInterval(() => {
-      void mainChannel(test).then((c) => sources.add(c.source ?? 'none'));
-    }, 200);
+    const stopWatching = sampleMainChannel(test, (c) => c.source ?? 'none');
     const first = publishTestStream({ url: upstream, seconds: 60 });
     await waitFor(async () => (await mainChannel(test)).source === 'live', {
       what: 'the pulled stream on air',
@@ -92,7 +86,7 @@ describe.skipIf(missing !== '')(`pulled stream restarts ${missing}`, () => {
     const second = publishTestStream({ url: upstream, seconds: 8 });
     expect((await second.waitForExit(30_000)).code).toBe(0);
     const elapsedMs = Date.now() - started;
-    clearInterval(watch);
+    const sources = stopWatching();
     const { body } = await test.api<{ channels: { id: string }[] }>('GET', '/api/status');
     await test.api('POST', `/api/channels/${body.channels[0]!.id}/actions`, { action: 'end' });
     await receiver.waitForExit(20_000);

@@ -15,7 +15,8 @@ import { startPacketSink } from '../helpers/packet-sink.js';
 import { waitFor } from '../helpers/process.js';
 import { missingPeers } from '../helpers/programs.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { addReceiverPlatform, mainChannel, startTestServer, type TestServer } from '../helpers/server.js';
+import type { ChannelStatusDto } from '../../src/contract/index.js';
+import { addReceiverPlatform, mainChannel, sampleMainChannel, startTestServer } from '../helpers/server.js';
 
 const missing = missingPeers('ffmpeg', 'ffprobe');
 
@@ -23,17 +24,8 @@ const fixture = 'h264-baseline-854x480-aac44-stereo.flv';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Samples the main channel's `mode/source` every 200 ms until the returned function is called. */
-function watchChannel(test: TestServer): () => Set<string> {
-  const seen = new Set<string>();
-  const timer = setInterval(() => {
-    void mainChannel(test).then((c) => seen.add(`${c.mode}/${c.source ?? 'none'}`));
-  }, 200);
-  return () => {
-    clearInterval(timer);
-    return seen;
-  };
-}
+/** The main channel as `mode/source`, e.g. `live/none` while the encoder has sent nothing. */
+const modeAndSource = (c: ChannelStatusDto): string => `${c.mode}/${c.source ?? 'none'}`;
 
 describe.skipIf(missing !== '')(`a slow first frame ${missing}`, () => {
   it('starts the broadcast with the encoder’s own picture when its first frame comes after the stall timeout', async () => {
@@ -41,7 +33,7 @@ describe.skipIf(missing !== '')(`a slow first frame ${missing}`, () => {
     const receiver = await listenReceiver({ outFile: receiverFile });
     const test = await startTestServer({ start: { continuity: { stallTimeoutMs: 1000 } } });
     await addReceiverPlatform(test, receiver.port);
-    const stopWatching = watchChannel(test);
+    const stopWatching = sampleMainChannel(test, modeAndSource);
     const live = publishFlvLoop(`${test.ingestBase}/${test.ingestKey}`, fixture, { silentForMs: 6000 });
     await live.publishing;
     await sleep(3000);
@@ -74,7 +66,7 @@ describe.skipIf(missing !== '')(`a slow first frame ${missing}`, () => {
       streamKey: 'sink-key',
     });
     await test.api('PATCH', '/api/channels/main', { recording: true });
-    const stopWatching = watchChannel(test);
+    const stopWatching = sampleMainChannel(test, modeAndSource);
     const live = publishFlvLoop(`${test.ingestBase}/${test.ingestKey}`, fixture, { silentForMs: 60_000 });
     await live.publishing;
     await sleep(3000);

@@ -223,12 +223,18 @@ describe('Continuity', () => {
     expect(summary(changes)).toEqual(['live:publisher-started', 'fallback:publisher-stalled']);
   });
 
-  it('a be-right-back by hand before the first media is a broadcast begun: a drop then keeps it on air', () => {
+  it('a be-right-back by hand before the first media is a broadcast begun: a later drop plays the fallback', () => {
     const { c, changes } = setup();
     c.publisherStarted();
     expect(c.manual('fallback')).toBeUndefined();
+    expect(c.manual('live')).toBeUndefined();
     c.publisherEnded('dropped');
-    expect(summary(changes)).toEqual(['live:publisher-started', 'fallback:manual']);
+    expect(summary(changes)).toEqual([
+      'live:publisher-started',
+      'fallback:manual',
+      'live:manual',
+      'fallback:publisher-dropped',
+    ]);
   });
 
   it('leaves no timers behind when disposed', () => {
