@@ -99,7 +99,7 @@ export async function outputsByName(test: TestServer): Promise<Map<string, Outpu
   return new Map((main?.outputs ?? []).map((o) => [o.name, o]));
 }
 
-/** Adds the platform `rx`: an ffmpeg receiver (`listenReceiver`) listening on `port`. */
+/** Adds the platform `rx`: a receiver (`listenReceiver`'s ffmpeg, `startPacketSink`) listening on `port`. */
 export async function addReceiverPlatform(test: Pick<TestServer, 'api'>, port: number): Promise<void> {
   await test.api('POST', '/api/platforms', {
     name: 'rx',

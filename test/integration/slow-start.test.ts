@@ -60,11 +60,7 @@ describe.skipIf(missing !== '')(`a slow first frame ${missing}`, () => {
   it('ends the attempt, without a fallback broadcast, when the encoder drops before its first frame', async () => {
     const platform = await startPacketSink();
     const test = await startTestServer({ start: { continuity: { stallTimeoutMs: 1000 } } });
-    await test.api('POST', '/api/platforms', {
-      name: 'sink',
-      url: `rtmp://127.0.0.1:${platform.port}/live`,
-      streamKey: 'sink-key',
-    });
+    await addReceiverPlatform(test, platform.port);
     await test.api('PATCH', '/api/channels/main', { recording: true });
     const stopWatching = sampleMainChannel(test, modeAndSource);
     const live = publishFlvLoop(`${test.ingestBase}/${test.ingestKey}`, fixture, { silentForMs: 60_000 });
